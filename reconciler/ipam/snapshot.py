@@ -1,0 +1,111 @@
+"""Offline source: what `kubectl get nodes,ciliumnodes -o yaml|json` and
+`kubectl get configmap cilium-config -n kube-system -o yaml` print, from one or more files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reconciler import yamlio
+from reconciler.errors import InputError
+from reconciler.ipam.source import RawObject
+
+_KINDS = {"Node", "CiliumNode", "ConfigMap", "Service"}
+
+
+class SnapshotSource:
+    def __init__(self, paths: Iterable[str | Path]) -> None:
+        self.paths = [Path(path) for path in paths]
+        self.description = "snapshot " + ", ".join(str(path) for path in self.paths)
+        self._by_kind: dict[str, list[RawObject]] = {kind: [] for kind in _KINDS}
+        for path in self.paths:
+            for obj in _objects_in(path):
+                self._by_kind[obj["kind"]].append(obj)
+
+    def cilium_config(self, namespace: str) -> dict[str, str] | None:
+        for config_map in self._by_kind["ConfigMap"]:
+            metadata = config_map.get("metadata") or {}
+            if (
+                metadata.get("name") == "cilium-config"
+                and metadata.get("namespace", namespace) == namespace
+            ):
+                data = config_map.get("data") or {}
+                if not isinstance(data, dict):
+                    raise InputError(f"ConfigMap {namespace}/cilium-config: data must be a mapping")
+                return {str(key): str(value) for key, value in data.items()}
+        return None
+
+    def nodes(self) -> list[RawObject]:
+        return self._by_kind["Node"]
+
+    def cilium_nodes(self) -> list[RawObject]:
+        return self._by_kind["CiliumNode"]
+
+    def services(self) -> list[RawObject]:
+        return self._by_kind["Service"]
+
+
+def _objects_in(path: Path) -> Iterable[RawObject]:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"snapshot {path}: cannot read ({error.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(f"snapshot {path}: not UTF-8 (byte {error.start})") from None
+    for document in _documents(path, text):
+        if document is None:
+            continue
+        if not isinstance(document, dict):
+            raise InputError(
+                f"snapshot {path}: expected Kubernetes objects, got {type(document).__name__}"
+            )
+        yield from _flatten(path, document)
+
+
+def _documents(path: Path, text: str) -> list[Any]:
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            return [json.loads(text)]
+        except json.JSONDecodeError as error:
+            raise InputError(
+                f"snapshot {path}: line {error.lineno}: not valid JSON ({error.msg})"
+            ) from None
+    try:
+        return yamlio.load_all(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f"line {mark.line + 1}: " if mark is not None else ""
+        raise InputError(
+            f"snapshot {path}: {line}not valid YAML ({getattr(error, 'problem', error)})"
+        ) from None
+
+
+def _flatten(path: Path, document: RawObject) -> Iterable[RawObject]:
+    kind = document.get("kind")
+    if not isinstance(kind, str) or not kind.endswith("List"):
+        yield from _accepted(path, document, "")
+        return
+    items = document.get("items") or []
+    if not isinstance(items, list):
+        raise InputError(f"snapshot {path}: {kind} field items must be a list")
+    item_kind = kind[: -len("List")] or None
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise InputError(f"snapshot {path}: items[{index}] is not an object")
+        if "kind" not in item and item_kind:
+            item = {**item, "kind": item_kind}
+        yield from _accepted(path, item, f"items[{index}] ")
+
+
+def _accepted(path: Path, obj: RawObject, where: str) -> Iterable[RawObject]:
+    kind = obj.get("kind")
+    if not isinstance(kind, str):
+        raise InputError(f"snapshot {path}: {where}has no kind; export with kubectl get -o yaml")
+    if kind in _KINDS:
+        yield obj

@@ -1,0 +1,192 @@
+"""The reviewed artefact: routes <-> canonical StaticRouteSet YAML.
+
+Canonical means a reviewer sees only real changes: routes sorted IPv4 before IPv6, then by
+network address and mask; no timestamps; rendering the same state twice is byte-identical.
+The loader accepts hand-edited files and reports every problem with file, route index and field.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from reconciler import yamlio
+from reconciler.errors import InputError
+from reconciler.routes import Route, parse_cidr, route_id, sort_routes, validate_cluster_name
+
+API_VERSION = "route-reconciler.io/v1alpha1"
+KIND = "StaticRouteSet"
+HEADER = "# Managed by route-reconciler. Change it through a pull request.\n"
+IPAM_MODES = ("cilium-cluster-pool", "kubernetes-host-scope")
+
+_TOP_KEYS = {"apiVersion", "kind", "metadata", "spec"}
+_METADATA_KEYS = {"cluster", "vrf", "cloud"}
+_SPEC_KEYS = {"ipamMode", "routes"}
+_ROUTE_KEYS = {"routeId", "prefix", "nextHop", "node"}
+
+
+@dataclass(frozen=True)
+class Manifest:
+    cluster: str
+    vrf: str
+    cloud: str
+    ipam_mode: str
+    routes: tuple[Route, ...]
+
+
+class ManifestError(InputError):
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"{source}: " + f"; {source}: ".join(problems))
+
+
+def manifest_path(cluster: str, vrf: str) -> str:
+    return f"routes/{cluster}/{vrf}.yaml"
+
+
+def render_manifest(manifest: Manifest) -> str:
+    document = {
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "metadata": {"cluster": manifest.cluster, "vrf": manifest.vrf, "cloud": manifest.cloud},
+        "spec": {
+            "ipamMode": manifest.ipam_mode,
+            "routes": [
+                {
+                    "routeId": route.route_id,
+                    "prefix": str(route.prefix),
+                    "nextHop": str(route.next_hop),
+                    "node": route.node,
+                }
+                for route in sort_routes(manifest.routes)
+            ],
+        },
+    }
+    return HEADER + yamlio.dump(document)
+
+
+def parse_manifest(content: str | bytes, source: str) -> Manifest:
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ManifestError(source, [f"not UTF-8 (byte {error.start})"]) from None
+    try:
+        document = yamlio.load(content)
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        line = f"line {where.line + 1}: " if where is not None else ""
+        problem = getattr(error, "problem", None) or "unparsable"
+        raise ManifestError(source, [f"{line}not valid YAML ({problem})"]) from None
+    problems: list[str] = []
+    manifest = _validate(document, problems)
+    if problems or manifest is None:
+        raise ManifestError(source, problems)
+    return manifest
+
+
+def _validate(document: Any, problems: list[str]) -> Manifest | None:
+    if not isinstance(document, Mapping):
+        problems.append(f"expected a {KIND} mapping, got {type(document).__name__}")
+        return None
+    _unknown_keys(document, _TOP_KEYS, "", problems)
+    if document.get("apiVersion") != API_VERSION:
+        problems.append(
+            f"apiVersion: expected {API_VERSION}, got {document.get('apiVersion')!r:.60}"
+        )
+    if document.get("kind") != KIND:
+        problems.append(f"kind: expected {KIND}, got {document.get('kind')!r:.60}")
+    metadata = _mapping(document, "metadata", problems)
+    spec = _mapping(document, "spec", problems)
+    _unknown_keys(metadata, _METADATA_KEYS, "metadata.", problems)
+    _unknown_keys(spec, _SPEC_KEYS, "spec.", problems)
+    cluster, vrf, cloud = (
+        _text(metadata, key, "metadata.", problems) for key in ("cluster", "vrf", "cloud")
+    )
+    if cluster:
+        try:
+            validate_cluster_name(cluster)
+        except InputError as error:
+            problems.append(f"metadata.cluster: {error}")
+            cluster = ""
+    ipam_mode = _text(spec, "ipamMode", "spec.", problems)
+    if ipam_mode and ipam_mode not in IPAM_MODES:
+        problems.append(
+            f"spec.ipamMode: expected one of {', '.join(IPAM_MODES)}, got {ipam_mode!r:.60}"
+        )
+    raw_routes = spec.get("routes", [])
+    if not isinstance(raw_routes, list):
+        problems.append(f"spec.routes: expected a list, got {type(raw_routes).__name__}")
+        raw_routes = []
+    routes = _routes(raw_routes, cluster, problems)
+    return Manifest(cluster, vrf, cloud, ipam_mode, sort_routes(routes))
+
+
+def _routes(raw_routes: list[Any], cluster: str, problems: list[str]) -> list[Route]:
+    routes: list[Route] = []
+    seen: dict[Any, int] = {}
+    for index, raw in enumerate(raw_routes):
+        where = f"spec.routes[{index}]."
+        if not isinstance(raw, Mapping):
+            problems.append(f"spec.routes[{index}]: expected a mapping, got {type(raw).__name__}")
+            continue
+        count = len(problems)
+        _unknown_keys(raw, _ROUTE_KEYS, where, problems)
+        texts = {
+            key: _text(raw, key, where, problems)
+            for key in ("routeId", "prefix", "nextHop", "node")
+        }
+        prefix = next_hop = None
+        if texts["prefix"]:
+            try:
+                prefix = parse_cidr(texts["prefix"])
+            except ValueError as problem:
+                problems.append(f"{where}prefix: {texts['prefix'][:80]!r} {problem}")
+        if texts["nextHop"]:
+            try:
+                next_hop = ipaddress.ip_address(texts["nextHop"].strip())
+            except ValueError:
+                problems.append(f"{where}nextHop: {texts['nextHop'][:80]!r} is not an IP address")
+        if prefix is not None and next_hop is not None and prefix.version != next_hop.version:
+            problems.append(
+                f"{where}nextHop: {next_hop} is IPv{next_hop.version} but prefix {prefix} "
+                f"is IPv{prefix.version}"
+            )
+        if prefix is not None and cluster and texts["routeId"] != route_id(cluster, prefix):
+            problems.append(
+                f"{where}routeId: {texts['routeId'][:80]!r} should be "
+                f"{route_id(cluster, prefix)!r} (ids derive from cluster and prefix)"
+            )
+        if prefix is not None and prefix in seen:
+            problems.append(f"{where}prefix: {prefix} repeats spec.routes[{seen[prefix]}]")
+        if prefix is not None:
+            seen.setdefault(prefix, index)
+        if len(problems) == count and prefix is not None and next_hop is not None:
+            routes.append(Route(prefix, next_hop, texts["node"], texts["routeId"]))
+    return routes
+
+
+def _mapping(parent: Mapping[str, Any], key: str, problems: list[str]) -> Mapping[str, Any]:
+    value = parent.get(key)
+    if isinstance(value, Mapping):
+        return value
+    problems.append(f"{key}: expected a mapping, got {type(value).__name__}")
+    return {}
+
+
+def _text(parent: Mapping[str, Any], key: str, where: str, problems: list[str]) -> str:
+    value = parent.get(key)
+    if isinstance(value, str) and value:
+        return value
+    problems.append(f"{where}{key}: expected a non-empty string, got {value!r:.60}")
+    return ""
+
+
+def _unknown_keys(
+    value: Mapping[str, Any], allowed: set[str], where: str, problems: list[str]
+) -> None:
+    problems.extend(f"{where}{key}: unknown field" for key in value if key not in allowed)
