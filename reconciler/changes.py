@@ -39,7 +39,7 @@ class RouteChange:
 def route_changes(before: Sequence[Route], after: Sequence[Route]) -> list[RouteChange]:
     old = {str(route.prefix): route for route in before}
     new = {str(route.prefix): route for route in after}
-    diff = DeepDiff(_comparable(old), _comparable(new), view="tree")
+    diff = DeepDiff(_comparable(old), _comparable(new), view="tree", threshold_to_diff_deeper=0)
     changed_prefixes = {
         str(item.path(output_format="list")[0])
         for kind in ("dictionary_item_added", "dictionary_item_removed", "values_changed")

@@ -1,0 +1,83 @@
+"""`render`: write the canonical manifest for one cluster and VRF, optionally commit it."""
+
+from __future__ import annotations
+
+import argparse
+
+from reconciler.changes import summarize
+from reconciler.cli.options import (
+    add_cluster_options,
+    add_manifest_options,
+    cluster_source,
+    git_store,
+)
+from reconciler.cli.output import print_ipam, print_problems
+from reconciler.errors import EXIT_CHANGED, EXIT_ERROR, EXIT_OK
+from reconciler.render import RenderSettings, render
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "render",
+        help="cluster IPAM -> routes/<cluster>/<vrf>.yaml in the repo",
+        description="Read the cluster's pod CIDRs and write the canonical route manifest.",
+    )
+    add_cluster_options(parser)
+    add_manifest_options(parser)
+    parser.add_argument(
+        "--commit",
+        action="store_true",
+        help="commit on the proposal branch (never on the reviewed ref)",
+    )
+    parser.add_argument(
+        "--max-route-loss",
+        type=_fraction,
+        default=0.5,
+        help="refuse when more than this share of committed routes would go; default 0.5",
+    )
+    parser.add_argument(
+        "--allow-mass-delete", action="store_true", help="override the route-loss guard"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = RenderSettings(
+        cluster=args.cluster_name,
+        vrf=args.vrf,
+        cloud=args.cloud,
+        cni_plugin=args.cni_plugin,
+        ip_family=args.ip_family,
+        cilium_namespace=args.cilium_namespace,
+        branch=args.branch,
+        reviewed_ref=args.reviewed_ref,
+        commit=args.commit,
+        max_route_loss=args.max_route_loss,
+        allow_mass_delete=args.allow_mass_delete,
+    )
+    result = render(cluster_source(args), git_store(args), settings)
+    print_ipam(result.cluster.ipam)
+    print(
+        f"{result.path}: {len(result.manifest.routes)} routes; against {result.baseline}: "
+        f"{summarize(result.changes)}"
+    )
+    for change in result.changes:
+        print(f"  {change.describe()}")
+    if args.commit:
+        where = settings.proposal_branch
+        print(
+            f"committed {result.commit[:12]} on {where}"
+            if result.commit
+            else f"no commit: {where} already holds this manifest"
+        )
+    failed = print_problems(result.computation)
+    if failed:
+        return EXIT_ERROR
+    return EXIT_CHANGED if result.changes else EXIT_OK
+
+
+def _fraction(value: str) -> float:
+    number = float(value.rstrip("%")) / (100 if value.endswith("%") else 1)
+    if not 0 <= number <= 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: give a fraction 0..1 or a percentage")
+    return number

@@ -1,0 +1,117 @@
+"""Git adapter: where manifests are read from and proposals are committed to.
+
+Proposals are committed with plumbing on a temporary index, so the user's checkout, index and
+HEAD are never moved, and the branch is advanced with compare-and-swap (`update-ref new old`)
+so two writers cannot silently overwrite each other. Nothing here ever writes the reviewed ref.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import git
+
+from reconciler.errors import InputError, ReconcilerError
+
+_FALLBACK_IDENTITY = {
+    "GIT_AUTHOR_NAME": "route-reconciler",
+    "GIT_AUTHOR_EMAIL": "route-reconciler@localhost",
+    "GIT_COMMITTER_NAME": "route-reconciler",
+    "GIT_COMMITTER_EMAIL": "route-reconciler@localhost",
+}
+
+
+class GitStore:
+    def __init__(self, path: str | Path) -> None:
+        try:
+            self.repo = git.Repo(path)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise InputError(f"--repo {path}: not a git repository") from None
+        if self.repo.bare:
+            raise InputError(f"--repo {path}: a bare repository has no working tree to render into")
+        self.root = Path(self.repo.working_tree_dir or path)
+
+    def resolve(self, ref: str) -> str | None:
+        try:
+            return str(self.repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}"))
+        except git.GitCommandError:
+            return None
+
+    def read(self, commit: str | None, path: str) -> bytes | None:
+        if commit is None:
+            return None
+        try:
+            blob = self.repo.commit(commit).tree / path
+        except KeyError:
+            return None
+        return bytes(blob.data_stream.read())
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        return self.repo.is_ancestor(self.repo.commit(ancestor), self.repo.commit(descendant))
+
+    def proposal_parent(self, branch: str, reviewed_ref: str) -> str | None:
+        """The commit a new proposal builds on: the open proposal while it is unmerged, else the
+        reviewed ref, so a merged proposal restarts from what was reviewed."""
+        tip = self.resolve(f"refs/heads/{branch}")
+        reviewed = self.resolve(reviewed_ref)
+        if tip is not None and (reviewed is None or not self.is_ancestor(tip, reviewed)):
+            return tip
+        return reviewed
+
+    def write_worktree(self, path: str, content: str) -> Path:
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.tmp")
+        temporary.write_text(content, encoding="utf-8")
+        os.replace(temporary, target)
+        return target
+
+    def commit_on_branch(
+        self, branch: str, parent: str | None, files: dict[str, str], message: str
+    ) -> str | None:
+        """Commit `files` on top of `parent` as the new tip of `branch`; None when unchanged."""
+        if parent is not None and all(
+            self.read(parent, path) == content.encode("utf-8") for path, content in files.items()
+        ):
+            return None
+        old_tip = self.resolve(f"refs/heads/{branch}") or "0" * 40
+        with tempfile.TemporaryDirectory() as scratch:
+            env = {**self._identity(), "GIT_INDEX_FILE": str(Path(scratch) / "index")}
+            run = self.repo.git.custom_environment(**env)
+            with run:
+                if parent is not None:
+                    self.repo.git.read_tree(parent)
+                for path, content in files.items():
+                    staged = Path(scratch) / "blob"
+                    staged.write_text(content, encoding="utf-8")
+                    blob = self.repo.git.hash_object("-w", "--no-filters", str(staged))
+                    self.repo.git.update_index("--add", "--cacheinfo", f"100644,{blob},{path}")
+                tree = self.repo.git.write_tree()
+                parents = ["-p", parent] if parent is not None else []
+                commit = self.repo.git.commit_tree(tree, *parents, "-m", message)
+        try:
+            self.repo.git.update_ref(f"refs/heads/{branch}", commit, old_tip)
+        except git.GitCommandError:
+            raise ReconcilerError(
+                f"branch {branch} moved while this run was committing; rerun to rebase on it"
+            ) from None
+        if self._checked_out() == branch:
+            self.repo.git.reset("-q", "--", *files)
+        return str(commit)
+
+    def _checked_out(self) -> str | None:
+        try:
+            return self.repo.active_branch.name
+        except TypeError:
+            return None
+
+    def _identity(self) -> dict[str, str]:
+        reader = self.repo.config_reader()
+        configured = reader.has_option("user", "name") and reader.has_option("user", "email")
+        return (
+            {}
+            if configured
+            else {k: v for k, v in _FALLBACK_IDENTITY.items() if k not in os.environ}
+        )

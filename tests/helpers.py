@@ -1,0 +1,60 @@
+"""Small builders shared by tests: cluster objects as kubectl prints them, routes from text."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reconciler.routes import Route, route_id
+
+DATA = Path(__file__).parent / "data"
+
+
+def node(name: str, ip: str | list[str] | None, pod_cidrs: list[str] | None = None, **extra: Any) -> dict:
+    ips = [ip] if isinstance(ip, str) else (ip or [])
+    obj: dict[str, Any] = {
+        "kind": "Node",
+        "apiVersion": "v1",
+        "metadata": {"name": name},
+        "spec": {"podCIDRs": pod_cidrs} if pod_cidrs else {},
+        "status": {"addresses": [{"type": "InternalIP", "address": a} for a in ips]},
+    }
+    obj.update(extra)
+    return obj
+
+
+def cilium_node(name: str, pod_cidrs: list[str]) -> dict:
+    return {
+        "kind": "CiliumNode",
+        "apiVersion": "cilium.io/v2",
+        "metadata": {"name": name},
+        "spec": {"ipam": {"podCIDRs": pod_cidrs}},
+    }
+
+
+def cilium_config(ipam: str = "cluster-pool", **data: str) -> dict:
+    return {
+        "kind": "ConfigMap",
+        "apiVersion": "v1",
+        "metadata": {"name": "cilium-config", "namespace": "kube-system"},
+        "data": {"ipam": ipam, **data},
+    }
+
+
+def route(text: str, cluster: str = "c") -> Route:
+    """`"<prefix> <nextHop> <node>"`."""
+    prefix, next_hop, node_name = text.split()
+    network = ipaddress.ip_network(prefix)
+    return Route(network, ipaddress.ip_address(next_hop), node_name, route_id(cluster, network))
+
+
+def route_text(r: Route) -> str:
+    return f"{r.prefix} {r.next_hop} {r.node}"
+
+
+def write_objects(path: Path, objects: list[dict]) -> Path:
+    path.write_text(yaml.safe_dump_all(objects, sort_keys=False))
+    return path
