@@ -58,3 +58,28 @@ def route_text(r: Route) -> str:
 def write_objects(path: Path, objects: list[dict]) -> Path:
     path.write_text(yaml.safe_dump_all(objects, sort_keys=False))
     return path
+
+
+def init_repo(path: Path, files: dict[str, str] | None = None):
+    """A real repository with `main` and one commit, as a user's routes repo would be."""
+    import git
+
+    repo = git.Repo.init(path, initial_branch="main")
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "Test")
+        config.set_value("user", "email", "test@example.invalid")
+    for name, content in {"README.md": "routes\n", **(files or {})}.items():
+        target = path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content)
+        repo.index.add([name])
+    repo.index.commit("initial")
+    return repo
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    from reconciler.cli import main
+
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
