@@ -13,7 +13,9 @@ from reconciler.routes import Route, route_id
 DATA = Path(__file__).parent / "data"
 
 
-def node(name: str, ip: str | list[str] | None, pod_cidrs: list[str] | None = None, **extra: Any) -> dict:
+def node(
+    name: str, ip: str | list[str] | None, pod_cidrs: list[str] | None = None, **extra: Any
+) -> dict:
     ips = [ip] if isinstance(ip, str) else (ip or [])
     obj: dict[str, Any] = {
         "kind": "Node",

@@ -31,19 +31,31 @@ def kernel(name: str, version: str) -> dict:
     return obj
 
 
-SCTP_SERVICE = {"kind": "Service", "apiVersion": "v1", "metadata": {"name": "sig", "namespace": "tel"},
-                "spec": {"ports": [{"port": 3868, "protocol": "SCTP"}]}}
+SCTP_SERVICE = {
+    "kind": "Service",
+    "apiVersion": "v1",
+    "metadata": {"name": "sig", "namespace": "tel"},
+    "spec": {"ports": [{"port": 3868, "protocol": "SCTP"}]},
+}
 
 
 def test_sctp_service_without_enable_sctp_fails():
-    findings = sctp_findings({"ipam": "cluster-pool"}, [SCTP_SERVICE], [kernel("w1", "6.1.0")], False)
+    findings = sctp_findings(
+        {"ipam": "cluster-pool"}, [SCTP_SERVICE], [kernel("w1", "6.1.0")], False
+    )
     assert [f.status for f in findings] == ["fail"]
-    assert "tel/sig port 3868" in findings[0].message and 'enable-sctp is not "true"' in findings[0].message
+    assert (
+        "tel/sig port 3868" in findings[0].message
+        and 'enable-sctp is not "true"' in findings[0].message
+    )
 
 
 def test_enable_sctp_with_old_kernels_names_each_node_and_quotes_the_agent():
-    nodes = [kernel("w1", "4.18.0-477.27.1.el8_8.x86_64"), kernel("w2", "5.15.0-91-generic"),
-             kernel("w3", "5.1.21")]
+    nodes = [
+        kernel("w1", "4.18.0-477.27.1.el8_8.x86_64"),
+        kernel("w2", "5.15.0-91-generic"),
+        kernel("w3", "5.1.21"),
+    ]
     findings = sctp_findings({"enable-sctp": "true"}, [], nodes, False)
     failing = [f.message for f in findings if f.status == "fail"]
     assert len(failing) == 2
@@ -64,13 +76,20 @@ def test_expect_sctp_checks_before_any_service_exists():
 
 
 def test_check_command_reports_mode_counts_gaps_and_fails_on_sctp(tmp_path, capsys):
-    objs = [cilium_config(**{"enable-sctp": "true"}),
-            kernel("w1", "4.18.0-477.27.1.el8_8.x86_64"), cilium_node("w1", ["10.0.1.0/24"]),
-            kernel("w2", "6.1.0-13-cloud-amd64"), SCTP_SERVICE]
+    objs = [
+        cilium_config(**{"enable-sctp": "true"}),
+        kernel("w1", "4.18.0-477.27.1.el8_8.x86_64"),
+        cilium_node("w1", ["10.0.1.0/24"]),
+        kernel("w2", "6.1.0-13-cloud-amd64"),
+        SCTP_SERVICE,
+    ]
     snapshot = str(write_objects(tmp_path / "c.yaml", objs))
     code, out, err = run_cli(capsys, "check", "--snapshot", snapshot, "--cluster-name", "c")
     assert code == 1
-    assert "IPAM mode: cilium-cluster-pool (ConfigMap kube-system/cilium-config ipam: cluster-pool)" in out
+    assert (
+        "IPAM mode: cilium-cluster-pool (ConfigMap kube-system/cilium-config ipam: cluster-pool)"
+        in out
+    )
     assert "nodes: 2, ciliumnodes: 1, routes: 1" in out
     assert "node w2: no CiliumNode of that name exists yet" in err
     assert "fail: SCTP: node w1: kernel 4.18.0-477.27.1.el8_8.x86_64 is older than 5.2" in out

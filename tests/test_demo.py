@@ -19,5 +19,8 @@ def test_demo_renders_the_example_manifest_then_the_change(tmp_path, capsys):
     import git
 
     repo = git.Repo(tmp_path / "routes-repo")
-    assert repo.git.show("route-reconciler/demo~1:routes/demo/global.yaml") + "\n" == EXAMPLE.read_text()
+    assert (
+        repo.git.show("route-reconciler/demo~1:routes/demo/global.yaml") + "\n"
+        == EXAMPLE.read_text()
+    )
     assert "routes" not in repo.git.ls_tree("-r", "main", "--name-only")

@@ -32,23 +32,31 @@ def test_mode_selection(requested, config, mode):
 
 
 def test_evidence_names_the_configmap_and_value():
-    assert decide_mode("auto", {"ipam": "cluster-pool"}, CM).evidence == (f"ConfigMap {CM} ipam: cluster-pool",)
+    assert decide_mode("auto", {"ipam": "cluster-pool"}, CM).evidence == (
+        f"ConfigMap {CM} ipam: cluster-pool",
+    )
     assert "not found" in decide_mode("auto", None, CM).evidence[0]
 
 
-@pytest.mark.parametrize("mode", ["multi-pool", "eni", "azure", "alibabacloud", "crd", "delegated-plugin", "weird"])
+@pytest.mark.parametrize(
+    "mode", ["multi-pool", "eni", "azure", "alibabacloud", "crd", "delegated-plugin", "weird"]
+)
 def test_unroutable_cilium_modes_are_named(mode):
-    with pytest.raises(InputError, match=f"ConfigMap {CM} field data.ipam: Cilium IPAM mode '{mode}'"):
+    with pytest.raises(
+        InputError, match=f"ConfigMap {CM} field data.ipam: Cilium IPAM mode '{mode}'"
+    ):
         decide_mode("auto", {"ipam": mode}, CM)
 
 
 def test_explicit_kubernetes_in_cluster_pool_cluster_explains_wrong_routes():
-    with pytest.raises(InputError, match="routes\nwould be wrong|would be wrong"):
+    with pytest.raises(InputError, match="would be wrong"):
         decide_mode("kubernetes", {"ipam": "cluster-pool"}, CM)
 
 
 def test_explicit_cilium_in_kubernetes_ipam_cluster_is_refused():
-    with pytest.raises(InputError, match="contradicts ConfigMap kube-system/cilium-config ipam: kubernetes"):
+    with pytest.raises(
+        InputError, match="contradicts ConfigMap kube-system/cilium-config ipam: kubernetes"
+    ):
         decide_mode("cilium", {"ipam": "kubernetes"}, CM)
 
 

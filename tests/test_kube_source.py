@@ -47,11 +47,28 @@ def test_live_render_equals_snapshot_render(tmp_path, capsys, serve):
     objs = objects(7, dual_stack=True)
     _, kubeconfig = serve(objs)
     live_repo, dump_repo = init_repo(tmp_path / "live"), init_repo(tmp_path / "dump")
-    code, _, _ = run_cli(capsys, "render", "--kubeconfig", kubeconfig, "--cluster-name", "c", "--repo",
-                         str(tmp_path / "live"))
+    code, _, _ = run_cli(
+        capsys,
+        "render",
+        "--kubeconfig",
+        kubeconfig,
+        "--cluster-name",
+        "c",
+        "--repo",
+        str(tmp_path / "live"),
+    )
     assert code == 2
     snapshot = str(write_objects(tmp_path / "dump.yaml", objs))
-    run_cli(capsys, "render", "--snapshot", snapshot, "--cluster-name", "c", "--repo", str(tmp_path / "dump"))
+    run_cli(
+        capsys,
+        "render",
+        "--snapshot",
+        snapshot,
+        "--cluster-name",
+        "c",
+        "--repo",
+        str(tmp_path / "dump"),
+    )
     live = (tmp_path / "live/routes/c/global.yaml").read_text()
     assert live == (tmp_path / "dump/routes/c/global.yaml").read_text()
     assert live.count("routeId") == 14
@@ -62,11 +79,27 @@ def test_kubeconfig_from_environment_and_context(tmp_path, capsys, serve, monkey
     _, kubeconfig = serve(objects(2))
     init_repo(tmp_path / "repo")
     monkeypatch.setenv("KUBECONFIG", kubeconfig)
-    code, _, _ = run_cli(capsys, "render", "--context", "fake", "--cluster-name", "c", "--repo",
-                         str(tmp_path / "repo"))
+    code, _, _ = run_cli(
+        capsys,
+        "render",
+        "--context",
+        "fake",
+        "--cluster-name",
+        "c",
+        "--repo",
+        str(tmp_path / "repo"),
+    )
     assert code == 2
-    code, _, err = run_cli(capsys, "render", "--context", "nope", "--cluster-name", "c", "--repo",
-                           str(tmp_path / "repo"))
+    code, _, err = run_cli(
+        capsys,
+        "render",
+        "--context",
+        "nope",
+        "--cluster-name",
+        "c",
+        "--repo",
+        str(tmp_path / "repo"),
+    )
     assert code == 1
     assert f"kubeconfig {kubeconfig}:" in err
 
@@ -77,7 +110,9 @@ def test_lists_are_paged_with_one_request_per_page(serve):
     read = read_cluster(live, "auto", "kube-system")
     assert len(read.ipam.nodes) == 1201
     assert live.list_requests == {"nodes": math.ceil(1201 / 500), "ciliumnodes.cilium.io": 3}
-    limits = {r.query.get("limit") for r in api.requests if r.path.endswith(("nodes", "ciliumnodes"))}
+    limits = {
+        r.query.get("limit") for r in api.requests if r.path.endswith(("nodes", "ciliumnodes"))
+    }
     assert limits == {"500"}
 
 
@@ -109,7 +144,9 @@ def test_expired_tokens_from_compaction_restart(serve):
 def test_forbidden_is_a_clear_error(serve):
     api, kubeconfig = serve(objects(2))
     api.forbid("ciliumnodes.cilium.io")
-    with pytest.raises(ApiError, match="list ciliumnodes.cilium.io: forbidden by RBAC .*cannot list resource"):
+    with pytest.raises(
+        ApiError, match=r"list ciliumnodes\.cilium\.io: forbidden by RBAC .*cannot list resource"
+    ):
         read_cluster(source(kubeconfig), "auto", "kube-system")
 
 
@@ -136,7 +173,7 @@ def test_server_error_mid_pagination_fails_the_read(serve):
 def test_truncated_list_is_an_error_not_a_short_list(serve):
     api, kubeconfig = serve(objects(3))
     api.truncate_next_list("nodes")
-    with pytest.raises(ApiError, match="list nodes: .*(not valid JSON|unreachable)"):
+    with pytest.raises(ApiError, match=r"list nodes: .*(not valid JSON|unreachable)"):
         source(kubeconfig).nodes()
 
 
@@ -144,8 +181,17 @@ def test_api_failure_leaves_git_untouched(tmp_path, capsys, serve):
     api, kubeconfig = serve(objects(4))
     repo = init_repo(tmp_path / "repo")
     api.fail("ciliumnodes.cilium.io", 503, count=5)
-    code, _, err = run_cli(capsys, "render", "--kubeconfig", kubeconfig, "--cluster-name", "c", "--repo",
-                           str(tmp_path / "repo"), "--commit")
+    code, _, err = run_cli(
+        capsys,
+        "render",
+        "--kubeconfig",
+        kubeconfig,
+        "--cluster-name",
+        "c",
+        "--repo",
+        str(tmp_path / "repo"),
+        "--commit",
+    )
     assert code == 1
     assert err.count("\n") == 1
     assert not (tmp_path / "repo/routes").exists()
@@ -158,7 +204,15 @@ def test_kubeconfig_pointing_nowhere(tmp_path, capsys):
     api.write_kubeconfig(kubeconfig)
     api.stop()
     init_repo(tmp_path / "repo")
-    code, _, err = run_cli(capsys, "render", "--kubeconfig", str(kubeconfig), "--cluster-name", "c",
-                           "--repo", str(tmp_path / "repo"))
+    code, _, err = run_cli(
+        capsys,
+        "render",
+        "--kubeconfig",
+        str(kubeconfig),
+        "--cluster-name",
+        "c",
+        "--repo",
+        str(tmp_path / "repo"),
+    )
     assert code == 1
     assert "unreachable" in err

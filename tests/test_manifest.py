@@ -35,7 +35,9 @@ def test_render_is_canonical_and_round_trips():
         "  - {routeId: c.fd00-10-1--_64, prefix: 'fd00:10:1::/64', nextHop: 'fd00::11', node: w1}\n"
     )
     assert render_manifest(manifest(reversed(ROUTES))) == text
-    assert parse_manifest(text, "m.yaml") == manifest(sorted(ROUTES, key=lambda r: (r.prefix.version, int(r.prefix.network_address))))
+    assert parse_manifest(text, "m.yaml") == manifest(
+        sorted(ROUTES, key=lambda r: (r.prefix.version, int(r.prefix.network_address)))
+    )
 
 
 def test_empty_manifest_round_trips():
@@ -54,19 +56,33 @@ def test_loader_reports_every_problem_with_file_index_and_field():
     assert "\n" not in message
     assert "routes/c/global.yaml: spec.routes[0].nextHop: 'gateway' is not an IP address" in message
     assert "routes/c/global.yaml: spec.routes[0].color: unknown field" in message
-    assert "routes/c/global.yaml: spec.routes[1].prefix: '10.0.10.1/24' has host bits set" in message
+    assert (
+        "routes/c/global.yaml: spec.routes[1].prefix: '10.0.10.1/24' has host bits set" in message
+    )
 
 
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (("routeId: c.10.0.9.0_24", "routeId: other"), "spec.routes[0].routeId: 'other' should be 'c.10.0.9.0_24'"),
-        (("nextHop: 192.168.10.11", "nextHop: 'fd00::1'"), "spec.routes[0].nextHop: fd00::1 is IPv6 but prefix"),
+        (
+            ("routeId: c.10.0.9.0_24", "routeId: other"),
+            "spec.routes[0].routeId: 'other' should be 'c.10.0.9.0_24'",
+        ),
+        (
+            ("nextHop: 192.168.10.11", "nextHop: 'fd00::1'"),
+            "spec.routes[0].nextHop: fd00::1 is IPv6 but prefix",
+        ),
         (("kind: StaticRouteSet", "kind: Other"), "kind: expected StaticRouteSet"),
         (("ipamMode: cilium-cluster-pool", "ipamMode: magic"), "spec.ipamMode: expected one of"),
-        (("metadata: {cluster: c,", "metadata: {cluster: 'a.b',"), "metadata.cluster: cluster name"),
+        (
+            ("metadata: {cluster: c,", "metadata: {cluster: 'a.b',"),
+            "metadata.cluster: cluster name",
+        ),
         (("  routes:\n", "  routes: {}\n  other:\n"), "spec.routes: expected a list"),
-        (("prefix: 10.0.10.0/24", "prefix: 10.0.9.0/24"), "spec.routes[1].prefix: 10.0.9.0/24 repeats spec.routes[0]"),
+        (
+            ("prefix: 10.0.10.0/24", "prefix: 10.0.9.0/24"),
+            "spec.routes[1].prefix: 10.0.9.0/24 repeats spec.routes[0]",
+        ),
         (("spec:\n", "spec: [\n"), "not valid YAML"),
     ],
 )
@@ -78,14 +94,19 @@ def test_loader_rejects_hand_edits(edit, expected):
 
 
 def test_loader_rejects_non_utf8_and_non_mappings():
-    with pytest.raises(ManifestError, match="m.yaml: not UTF-8"):
+    with pytest.raises(ManifestError, match=r"m\.yaml: not UTF-8"):
         parse_manifest(b"\xff\xfe", "m.yaml")
     with pytest.raises(ManifestError, match="expected a StaticRouteSet mapping"):
         parse_manifest("- a\n", "m.yaml")
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.sets(st.tuples(st.integers(0, 255), st.integers(0, 255), st.sampled_from(["w1", "w2"])), max_size=20))
+@given(
+    st.sets(
+        st.tuples(st.integers(0, 255), st.integers(0, 255), st.sampled_from(["w1", "w2"])),
+        max_size=20,
+    )
+)
 def test_render_parse_render_is_a_fixed_point(entries):
     routes = [route(f"10.{a}.{b}.0/24 192.168.0.{a % 250 + 1} {n}") for a, b, n in entries]
     unique = {r.prefix: r for r in routes}.values()

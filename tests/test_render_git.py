@@ -1,4 +1,4 @@
-"""`render` against real git repositories: where it writes, what it commits, and what it never does."""
+"""`render` against real git repositories: where it writes, what it commits, what it never does."""
 
 from __future__ import annotations
 
@@ -20,8 +20,17 @@ def cluster(tmp_path, nodes: dict[str, str], name="cluster.yaml"):
 
 
 def render(capsys, repo, snapshot, *extra):
-    return run_cli(capsys, "render", "--snapshot", snapshot, "--cluster-name", "c",
-                   "--repo", str(repo.working_tree_dir), *extra)
+    return run_cli(
+        capsys,
+        "render",
+        "--snapshot",
+        snapshot,
+        "--cluster-name",
+        "c",
+        "--repo",
+        str(repo.working_tree_dir),
+        *extra,
+    )
 
 
 FOUR = {"w1": "10.0.1.0/24", "w2": "10.0.2.0/24", "w3": "10.0.3.0/24", "w4": "10.0.4.0/24"}
@@ -69,7 +78,7 @@ def test_cluster_change_stacks_a_small_commit_listing_route_changes(tmp_path, ca
     render(capsys, repo, cluster(tmp_path, FOUR), "--commit")
     changed = {**FOUR, "w5": "10.0.5.0/24", "w2": "10.0.2.0/24"}
     del changed["w3"]
-    code, out, _ = render(capsys, repo, cluster(tmp_path, changed, "changed.yaml"), "--commit")
+    code, _, _ = render(capsys, repo, cluster(tmp_path, changed, "changed.yaml"), "--commit")
     assert code == 2
     message = repo.commit("route-reconciler/c").message
     assert message.startswith(f"routes: {MANIFEST}: 1 added, 1 removed, 0 changed")
@@ -82,7 +91,7 @@ def test_next_hop_change_is_reported_with_node_names(tmp_path, capsys):
     repo = init_repo(tmp_path / "repo")
     render(capsys, repo, cluster(tmp_path, FOUR), "--commit")
     moved = {"w1": "10.0.1.0/24", "w2": "10.0.2.0/24", "w3": "10.0.4.0/24", "w5": "10.0.3.0/24"}
-    code, out, _ = render(capsys, repo, cluster(tmp_path, moved, "moved.yaml"), "--commit")
+    _, out, _ = render(capsys, repo, cluster(tmp_path, moved, "moved.yaml"), "--commit")
     assert "~ 10.0.3.0/24 next hop 192.168.10.3 (node w3) -> 192.168.10.5 (node w5)" in out
 
 
@@ -104,7 +113,9 @@ def test_route_loss_guard_refuses_without_writing(tmp_path, capsys):
     render(capsys, repo, cluster(tmp_path, FOUR), "--commit")
     tip = repo.commit("route-reconciler/c").hexsha
     before = (tmp_path / "repo" / MANIFEST).read_bytes()
-    code, _, err = render(capsys, repo, cluster(tmp_path, {"w1": "10.0.1.0/24"}, "one.yaml"), "--commit")
+    code, _, err = render(
+        capsys, repo, cluster(tmp_path, {"w1": "10.0.1.0/24"}, "one.yaml"), "--commit"
+    )
     assert code == 3
     assert "removes 3 of 4 committed routes (75% > --max-route-loss 50%)" in err
     assert (tmp_path / "repo" / MANIFEST).read_bytes() == before
@@ -112,8 +123,13 @@ def test_route_loss_guard_refuses_without_writing(tmp_path, capsys):
     code, _, err = render(capsys, repo, cluster(tmp_path, {}, "empty.yaml"), "--commit")
     assert code == 3
     assert "has no routes but the committed one has 4" in err
-    code, _, _ = render(capsys, repo, cluster(tmp_path, {"w1": "10.0.1.0/24"}, "one.yaml"), "--commit",
-                        "--allow-mass-delete")
+    code, _, _ = render(
+        capsys,
+        repo,
+        cluster(tmp_path, {"w1": "10.0.1.0/24"}, "one.yaml"),
+        "--commit",
+        "--allow-mass-delete",
+    )
     assert code == 2
     assert len(parse_manifest((tmp_path / "repo" / MANIFEST).read_text(), MANIFEST).routes) == 1
 
@@ -121,8 +137,13 @@ def test_route_loss_guard_refuses_without_writing(tmp_path, capsys):
 def test_max_route_loss_accepts_percentages(tmp_path, capsys):
     repo = init_repo(tmp_path / "repo")
     render(capsys, repo, cluster(tmp_path, FOUR), "--commit")
-    code, _, _ = render(capsys, repo, cluster(tmp_path, {"w1": "10.0.1.0/24"}, "one.yaml"),
-                        "--max-route-loss", "80%")
+    code, _, _ = render(
+        capsys,
+        repo,
+        cluster(tmp_path, {"w1": "10.0.1.0/24"}, "one.yaml"),
+        "--max-route-loss",
+        "80%",
+    )
     assert code == 2
 
 
@@ -131,7 +152,9 @@ def test_missing_ipam_data_keeps_committed_routes_through_git(tmp_path, capsys):
     render(capsys, repo, cluster(tmp_path, FOUR), "--commit")
     objects = [cilium_config()] + [node(f"w{i}", f"192.168.10.{i}") for i in range(1, 5)]
     objects += [cilium_node(n, [c]) for n, c in FOUR.items() if n != "w2"]
-    code, out, err = render(capsys, repo, str(write_objects(tmp_path / "gap.yaml", objects)), "--commit")
+    code, _, err = render(
+        capsys, repo, str(write_objects(tmp_path / "gap.yaml", objects)), "--commit"
+    )
     assert code == 0
     assert "node w2: no CiliumNode of that name exists yet" in err
     assert "node w2: keeps its 1 committed route(s)" in err
@@ -139,8 +162,13 @@ def test_missing_ipam_data_keeps_committed_routes_through_git(tmp_path, capsys):
 
 def test_node_error_is_reported_but_the_rest_proceeds(tmp_path, capsys):
     repo = init_repo(tmp_path / "repo")
-    objects = [cilium_config(), node("w1", "192.168.10.1"), cilium_node("w1", ["10.0.1.9/24"]),
-               node("w2", "192.168.10.2"), cilium_node("w2", ["10.0.2.0/24"])]
+    objects = [
+        cilium_config(),
+        node("w1", "192.168.10.1"),
+        cilium_node("w1", ["10.0.1.9/24"]),
+        node("w2", "192.168.10.2"),
+        cilium_node("w2", ["10.0.2.0/24"]),
+    ]
     code, out, err = render(capsys, repo, str(write_objects(tmp_path / "bad.yaml", objects)))
     assert code == 1
     assert "error: node w1: spec.ipam.podCIDRs[0] '10.0.1.9/24' has host bits set" in err
@@ -154,8 +182,16 @@ def test_node_error_is_reported_but_the_rest_proceeds(tmp_path, capsys):
     ],
 )
 def test_bad_repository_is_one_line_error(tmp_path, capsys, setup, message):
-    code, _, err = run_cli(capsys, "render", "--snapshot", cluster(tmp_path, FOUR), "--cluster-name", "c",
-                           "--repo", setup(tmp_path / "nothing"))
+    code, _, err = run_cli(
+        capsys,
+        "render",
+        "--snapshot",
+        cluster(tmp_path, FOUR),
+        "--cluster-name",
+        "c",
+        "--repo",
+        setup(tmp_path / "nothing"),
+    )
     assert code == 1
     assert message in err
     assert err.count("\n") == 1
@@ -164,8 +200,10 @@ def test_bad_repository_is_one_line_error(tmp_path, capsys, setup, message):
 def test_committed_manifest_of_another_cluster_is_refused(tmp_path, capsys):
     repo = init_repo(tmp_path / "repo")
     render(capsys, repo, cluster(tmp_path, FOUR), "--commit")
-    text = repo.git.show(f"route-reconciler/c:{MANIFEST}").replace("cluster: c,", "cluster: d,").replace(
-        "routeId: c.", "routeId: d."
+    text = (
+        repo.git.show(f"route-reconciler/c:{MANIFEST}")
+        .replace("cluster: c,", "cluster: d,")
+        .replace("routeId: c.", "routeId: d.")
     )
     repo2 = init_repo(tmp_path / "repo2", {MANIFEST: text})
     code, _, err = render(capsys, repo2, cluster(tmp_path, FOUR))

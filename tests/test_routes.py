@@ -52,7 +52,11 @@ def test_route_id_is_deterministic_readable_and_charset_safe():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 255), st.integers(14, 18), st.sampled_from("abc")), max_size=12))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 255), st.integers(14, 18), st.sampled_from("abc")), max_size=12
+    )
+)
 def test_route_ids_are_unique_per_prefix_and_cluster(entries):
     prefixes = {ipaddress.ip_network(f"10.{a}.0.0/{m}", strict=False) for a, m, _ in entries}
     ids = {route_id(c, p) for p in prefixes for c in ("a", "a-b", "a_b")}
@@ -69,13 +73,24 @@ def _overlapping_pairs(routes: list[Route]) -> set[int]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 255), st.integers(14, 26),
-                          st.sampled_from(["w1", "w2", "w3"])), max_size=15))
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3),
+            st.integers(0, 255),
+            st.integers(14, 26),
+            st.sampled_from(["w1", "w2", "w3"]),
+        ),
+        max_size=15,
+    )
+)
 def test_conflict_sweep_matches_brute_force(entries):
     routes = []
     for second, third, mask, node_name in entries:
         network = ipaddress.ip_network(f"10.{second}.{third}.0/{mask}", strict=False)
-        routes.append(Route(network, ipaddress.ip_address("192.0.2.1"), node_name, route_id("c", network)))
+        routes.append(
+            Route(network, ipaddress.ip_address("192.0.2.1"), node_name, route_id("c", network))
+        )
     accepted, _ = _drop_conflicts(routes)
     expected = [r for i, r in enumerate(routes) if i not in _overlapping_pairs(routes)]
     assert sorted(map(route_text, accepted)) == sorted(map(route_text, expected))

@@ -1,4 +1,4 @@
-"""Offline snapshots accept what kubectl prints: List, single object, multi-document, YAML or JSON."""
+"""Offline snapshots accept what kubectl prints: List, single object, multi-document, YAML, JSON."""
 
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ def kubectl_list(items):
         lambda p: p.write_text(yaml.safe_dump(kubectl_list(OBJECTS))),
         lambda p: p.write_text(json.dumps(kubectl_list(OBJECTS), indent=4)),
         lambda p: p.write_text(yaml.safe_dump_all(OBJECTS)),
-        lambda p: p.write_text("---\n" + yaml.safe_dump_all(OBJECTS, explicit_start=True) + "...\n"),
+        lambda p: p.write_text(
+            "---\n" + yaml.safe_dump_all(OBJECTS, explicit_start=True) + "...\n"
+        ),
     ],
     ids=["yaml-list", "json-list", "multi-document", "explicit-markers"],
 )
@@ -38,7 +40,9 @@ def test_kubectl_formats(tmp_path, write):
 
 def test_several_files_and_typed_lists(tmp_path):
     nodes = tmp_path / "nodes.json"
-    bare_items = [{k: v for k, v in node("w2", "192.168.10.12").items() if k not in ("kind", "apiVersion")}]
+    bare_items = [
+        {k: v for k, v in node("w2", "192.168.10.12").items() if k not in ("kind", "apiVersion")}
+    ]
     nodes.write_text(json.dumps({"kind": "NodeList", "apiVersion": "v1", "items": bare_items}))
     config = tmp_path / "cm.yaml"
     config.write_text(yaml.safe_dump(cilium_config("kubernetes", **{"enable-sctp": "true"})))

@@ -74,8 +74,14 @@ def _change_cluster(cluster: FakeKubeApi) -> None:
     node["metadata"]["name"] = "w4"
     node["status"]["addresses"] = [{"type": "InternalIP", "address": "192.168.10.14"}]
     cluster.apply(node)
-    cluster.apply({"apiVersion": "cilium.io/v2", "kind": "CiliumNode", "metadata": {"name": "w4"},
-                   "spec": {"ipam": {"podCIDRs": ["10.0.4.0/24"]}}})
+    cluster.apply(
+        {
+            "apiVersion": "cilium.io/v2",
+            "kind": "CiliumNode",
+            "metadata": {"name": "w4"},
+            "spec": {"ipam": {"podCIDRs": ["10.0.4.0/24"]}},
+        }
+    )
     cluster.delete("Node", "w2")
     cluster.delete("CiliumNode", "w2")
 

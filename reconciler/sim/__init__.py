@@ -1,0 +1,1 @@
+"""Local stand-ins for remote APIs, so tests, demos and benchmarks run without real clusters."""
