@@ -8,12 +8,15 @@ so two writers cannot silently overwrite each other. Nothing here ever writes th
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
 import git
 
-from reconciler.errors import InputError, ReconcilerError
+from reconciler.errors import ApiError, InputError, ReconcilerError
+
+APPLIED_TAG_PREFIX = "route-reconciler/applied"
 
 _FALLBACK_IDENTITY = {
     "GIT_AUTHOR_NAME": "route-reconciler",
@@ -101,6 +104,54 @@ class GitStore:
             self.repo.git.reset("-q", "--", *files)
         return str(commit)
 
+    def has_remote(self, remote: str) -> bool:
+        return remote in {r.name for r in self.repo.remotes}
+
+    def reviewed_commit(self, reviewed_ref: str, remote: str) -> str:
+        """The reviewed head. With a remote, fetch and read the remote's branch, so a local,
+        unpushed commit never counts as reviewed."""
+        ref = reviewed_ref
+        if self.has_remote(remote) and not reviewed_ref.startswith(f"{remote}/"):
+            self._git_remote(
+                "fetch",
+                remote,
+                "--force",
+                "--no-tags",
+                f"+refs/heads/{reviewed_ref}:refs/remotes/{remote}/{reviewed_ref}",
+                f"+refs/tags/{APPLIED_TAG_PREFIX}/*:refs/tags/{APPLIED_TAG_PREFIX}/*",
+            )
+            ref = f"{remote}/{reviewed_ref}"
+        commit = self.resolve(ref)
+        if commit is None:
+            raise InputError(f"reviewed ref {ref} does not exist in {self.root}")
+        return commit
+
+    def verify_signature(self, commit: str) -> str | None:
+        """None when `git verify-commit` accepts the commit, else git's reason."""
+        try:
+            self.repo.git.verify_commit(commit)
+        except git.GitCommandError as error:
+            lines = str(error.stderr or "").strip().splitlines()
+            return lines[-1] if lines else "no valid signature"
+        return None
+
+    def applied_commit(self, cluster: str, vrf: str) -> str | None:
+        return self.resolve(f"refs/tags/{applied_tag(cluster, vrf)}")
+
+    def record_applied(self, cluster: str, vrf: str, commit: str, remote: str) -> None:
+        """Move the applied tag (compare-and-swap locally) and push it when there is a remote."""
+        tag = f"refs/tags/{applied_tag(cluster, vrf)}"
+        self.repo.git.update_ref(tag, commit, self.resolve(tag) or "0" * 40)
+        if self.has_remote(remote):
+            self._git_remote("push", "--force", remote, f"{tag}:{tag}")
+
+    def _git_remote(self, *args: str) -> None:
+        try:
+            self.repo.git.execute(["git", *args])
+        except git.GitCommandError as error:
+            detail = _redact((error.stderr or "").strip().splitlines()[-1:] or ["failed"])
+            raise ApiError(f"git {args[0]} {args[1]}: {detail}") from None
+
     def _checked_out(self) -> str | None:
         try:
             return self.repo.active_branch.name
@@ -115,3 +166,13 @@ class GitStore:
             if configured
             else {k: v for k, v in _FALLBACK_IDENTITY.items() if k not in os.environ}
         )
+
+
+def applied_tag(cluster: str, vrf: str) -> str:
+    """The tag that records the last reviewed commit applied to Avi for one cluster and VRF."""
+    return f"{APPLIED_TAG_PREFIX}/{cluster}/{vrf}"
+
+
+def _redact(lines: list[str]) -> str:
+    """git echoes remote URLs; never let credentials embedded in one reach a message."""
+    return re.sub(r"://[^/@\s]+@", "://***@", lines[0])

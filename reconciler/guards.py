@@ -19,3 +19,23 @@ def route_loss_guard(committed: int, removed: int, rendered: int, max_loss: floa
             "read looks like this (use --allow-mass-delete if it is intended)"
         )
     return None
+
+
+def max_delete_guard(deletions: int, live_ours: int, max_delete: int | None) -> str | None:
+    """Default limit: the larger of 5 routes and 20% of our live routes."""
+    limit = max_delete if max_delete is not None else max(5, live_ours // 5)
+    if deletions > limit:
+        return (
+            f"apply would delete {deletions} routes, more than --max-delete {limit} "
+            "(use --allow-mass-delete if it is intended)"
+        )
+    return None
+
+
+def empty_target_guard(target_routes: int, live_ours: int) -> str | None:
+    if target_routes == 0 and live_ours > 0:
+        return (
+            f"the reviewed manifest has no routes but Avi has {live_ours} of ours; "
+            "(use --allow-mass-delete if it is intended)"
+        )
+    return None

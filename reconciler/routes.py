@@ -69,8 +69,12 @@ def route_id(cluster: str, prefix: IPNetwork) -> str:
     return f"{cluster}.{str(prefix.network_address).replace(':', '-')}_{prefix.prefixlen}"
 
 
+def prefix_sort_key(prefix: IPNetwork) -> tuple[int, int, int]:
+    return (prefix.version, int(prefix.network_address), prefix.prefixlen)
+
+
 def route_sort_key(route: Route) -> tuple[int, int, int]:
-    return (route.prefix.version, int(route.prefix.network_address), route.prefix.prefixlen)
+    return prefix_sort_key(route.prefix)
 
 
 def sort_routes(routes: Iterable[Route]) -> tuple[Route, ...]:

@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from reconciler import __version__
-from reconciler.cli import check, demo, render, sim
+from reconciler.cli import apply, check, demo, plan, render, sim
 from reconciler.errors import EXIT_ERROR, ReconcilerError
 
-COMMANDS = (render, check, demo, sim)
+COMMANDS = (render, check, plan, apply, demo, sim)
 
 
 class _Parser(argparse.ArgumentParser):

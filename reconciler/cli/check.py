@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from reconciler.cli.options import add_cluster_options, cluster_source
+from reconciler.cli.options import add_cluster_name, add_cluster_options, cluster_source
 from reconciler.cli.output import print_ipam, print_problems
 from reconciler.errors import EXIT_ERROR, EXIT_OK
 from reconciler.ipam.read import read_cluster
@@ -18,6 +18,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="preflight: IPAM mode, node data, SCTP readiness",
         description="Report what render would read, and fail on problems before they bite.",
     )
+    add_cluster_name(parser)
     add_cluster_options(parser)
     parser.add_argument(
         "--expect-sctp",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 
+from reconciler.avi.client import DEFAULT_API_VERSION, AviClient, AviSettings
 from reconciler.gitstore import GitStore
 from reconciler.ipam.kube import KubeSource, api_client
 from reconciler.ipam.modes import CNI_PLUGIN_CHOICES
@@ -12,14 +14,17 @@ from reconciler.ipam.source import ClusterSource
 from reconciler.routes import IpFamily, validate_cluster_name
 
 
-def add_cluster_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("cluster")
-    group.add_argument(
+def add_cluster_name(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--cluster-name",
         required=True,
         type=_cluster_name,
         help="AKO clusterName: route ids and the clustername label derive from it",
     )
+
+
+def add_cluster_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("cluster")
     group.add_argument(
         "--cni-plugin",
         default="auto",
@@ -85,3 +90,42 @@ def _cni_plugin(value: str) -> str:
             f"{value!r}: choose auto, cilium, kubernetes or '' (AKO's spelling of kubernetes)"
         )
     return value.strip().lower()
+
+
+def add_avi_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "Avi Controller", "credentials only from AVI_USERNAME and AVI_PASSWORD or AVI_PASSWORD_FILE"
+    )
+    group.add_argument(
+        "--avi-controller", metavar="URL", help="controller URL; default AVI_CONTROLLER"
+    )
+    group.add_argument("--avi-tenant", default="admin", help="X-Avi-Tenant; default admin")
+    group.add_argument(
+        "--avi-version",
+        default=DEFAULT_API_VERSION,
+        help=f"X-Avi-Version; default {DEFAULT_API_VERSION}",
+    )
+    group.add_argument("--avi-ca-bundle", metavar="FILE", help="CA bundle to verify the controller")
+    group.add_argument(
+        "--avi-insecure",
+        action="store_true",
+        help="do not verify the controller's TLS certificate (prints a warning)",
+    )
+
+
+def avi_client(args: argparse.Namespace) -> AviClient:
+    settings = AviSettings.from_env(
+        os.environ,
+        controller=args.avi_controller,
+        tenant=args.avi_tenant,
+        api_version=args.avi_version,
+        ca_bundle=args.avi_ca_bundle,
+        insecure=args.avi_insecure,
+    )
+    return AviClient(settings)
+
+
+def add_remote_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--remote", default="origin", help="git remote holding the reviewed ref; fetched first"
+    )

@@ -6,6 +6,7 @@ import argparse
 
 from reconciler.changes import summarize
 from reconciler.cli.options import (
+    add_cluster_name,
     add_cluster_options,
     add_manifest_options,
     cluster_source,
@@ -22,6 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="cluster IPAM -> routes/<cluster>/<vrf>.yaml in the repo",
         description="Read the cluster's pod CIDRs and write the canonical route manifest.",
     )
+    add_cluster_name(parser)
     add_cluster_options(parser)
     add_manifest_options(parser)
     parser.add_argument(

@@ -1,0 +1,184 @@
+"""`plan` and `apply` orchestration: reviewed manifest + applied record + live VRF -> writes.
+
+Only the reviewed ref is ever applied. Every write is computed from a fresh read of the VRF;
+a 412 means someone wrote in between, so the VRF is read again and the plan recomputed.
+After writing, the VRF is read back and our routes must equal what was intended.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from reconciler.avi.client import AviClient, VrfConflict
+from reconciler.errors import ApiError, GuardRefusal, InputError
+from reconciler.gitstore import GitStore
+from reconciler.guards import empty_target_guard, max_delete_guard
+from reconciler.manifest import Manifest, manifest_path
+from reconciler.ownership import LiveState, classify
+from reconciler.plan import Change, Plan, selected_changes, three_way_plan
+from reconciler.render import load_committed
+from reconciler.vrf_update import actual_ours, expected_ours, patch_bodies, rebuilt_static_routes
+
+WriteMode = Literal["put", "patch"]
+MAX_CONFLICT_RETRIES = 8
+
+
+@dataclass(frozen=True)
+class Target:
+    cluster: str
+    vrf: str
+    cloud: str
+
+
+@dataclass(frozen=True)
+class ApplySettings:
+    target: Target
+    reviewed_ref: str = "main"
+    remote: str = "origin"
+    heal: bool = False
+    write_mode: WriteMode = "put"
+    max_delete: int | None = None
+    allow_mass_delete: bool = False
+    dry_run: bool = False
+    require_signed_commits: bool = False
+
+
+@dataclass
+class ApplyResult:
+    reviewed_commit: str
+    plan: Plan
+    applied: list[Change] = field(default_factory=list)
+    skipped_conflicts: list[Change] = field(default_factory=list)
+    writes: int = 0
+    conflicts_retried: int = 0
+    last_modified: str | None = None
+    recorded: bool = False
+
+
+def check_manifest_target(manifest: Manifest, target: Target, where: str) -> None:
+    if (manifest.cluster, manifest.vrf, manifest.cloud) != (
+        target.cluster,
+        target.vrf,
+        target.cloud,
+    ):
+        raise InputError(
+            f"{where}: metadata is cluster {manifest.cluster!r} vrf {manifest.vrf!r} cloud "
+            f"{manifest.cloud!r}, but the settings say cluster {target.cluster!r} vrf "
+            f"{target.vrf!r} cloud {target.cloud!r}"
+        )
+
+
+def load_base(store: GitStore, target: Target) -> Manifest | None:
+    """The manifest at the last applied commit; None when nothing was applied yet."""
+    applied = store.applied_commit(target.cluster, target.vrf)
+    if applied is None:
+        return None
+    path = manifest_path(target.cluster, target.vrf)
+    base = load_committed(store, applied, path, target.cluster, target.vrf)
+    return base or Manifest(target.cluster, target.vrf, target.cloud, "", ())
+
+
+def plan_against(
+    avi: AviClient, vrf_uuid: str, target: Target, base: Manifest | None, wanted: Manifest
+) -> tuple[dict[str, Any], LiveState, Plan]:
+    vrf_object = avi.get_vrf(vrf_uuid)
+    live = classify(vrf_object.get("static_routes") or [], target.cluster)
+    plan = three_way_plan(
+        target.cluster, target.vrf, None if base is None else base.routes, wanted.routes, live
+    )
+    return vrf_object, live, plan
+
+
+def apply_reviewed(store: GitStore, avi: AviClient, settings: ApplySettings) -> ApplyResult:
+    target = settings.target
+    reviewed = store.reviewed_commit(settings.reviewed_ref, settings.remote)
+    if settings.require_signed_commits:
+        problem = store.verify_signature(reviewed)
+        if problem:
+            raise GuardRefusal(f"reviewed head {reviewed[:12]} has no valid signature: {problem}")
+    path = manifest_path(target.cluster, target.vrf)
+    wanted = load_committed(store, reviewed, path, target.cluster, target.vrf)
+    if wanted is None:
+        raise InputError(
+            f"{path} does not exist at the reviewed ref {settings.reviewed_ref} ({reviewed[:12]})"
+        )
+    check_manifest_target(wanted, target, f"{path}@{reviewed[:12]}")
+    base = load_base(store, target)
+    vrf_uuid = str(avi.find_vrf(target.vrf, target.cloud)["uuid"])
+    for attempt in range(MAX_CONFLICT_RETRIES):
+        vrf_object, live, plan = plan_against(avi, vrf_uuid, target, base, wanted)
+        result = ApplyResult(reviewed, plan, conflicts_retried=attempt)
+        changes = selected_changes(plan, settings.heal)
+        result.skipped_conflicts = [c for c in plan.changes if c.conflict and c not in changes]
+        if not settings.allow_mass_delete:
+            _refuse_mass_delete(changes, live, len(wanted.routes), settings.max_delete)
+        if settings.dry_run or not changes:
+            break
+        try:
+            result.writes = _write(avi, vrf_uuid, vrf_object, live, changes, settings)
+        except VrfConflict:
+            continue
+        result.applied = changes
+        result.last_modified = _verify(avi, vrf_uuid, target, live, changes)
+        break
+    else:
+        raise ApiError(
+            f"VRF {target.vrf}: still conflicting after {MAX_CONFLICT_RETRIES} re-reads (412); "
+            "another writer is busy, rerun later"
+        )
+    if not settings.dry_run and not result.skipped_conflicts:
+        if store.applied_commit(target.cluster, target.vrf) != reviewed:
+            store.record_applied(target.cluster, target.vrf, reviewed, settings.remote)
+        result.recorded = True
+    return result
+
+
+def _refuse_mass_delete(
+    changes: list[Change], live: LiveState, target_routes: int, max_delete: int | None
+) -> None:
+    deletions = sum(1 for change in changes if change.action == "delete")
+    reason = empty_target_guard(target_routes, len(live.ours))
+    reason = reason or max_delete_guard(deletions, len(live.ours), max_delete)
+    if reason:
+        raise GuardRefusal(f"apply refused: {reason}")
+
+
+def _write(
+    avi: AviClient,
+    vrf_uuid: str,
+    vrf_object: dict[str, Any],
+    live: LiveState,
+    changes: list[Change],
+    settings: ApplySettings,
+) -> int:
+    cluster = settings.target.cluster
+    if settings.write_mode == "patch":
+        bodies = patch_bodies(live, changes, cluster)
+        writes = 0
+        if bodies.delete:
+            avi.patch_vrf(vrf_uuid, "delete", [dict(entry) for entry in bodies.delete])
+            writes += 1
+        if bodies.add:
+            avi.patch_vrf(vrf_uuid, "add", bodies.add)
+            writes += 1
+        return writes
+    static_routes = rebuilt_static_routes(
+        vrf_object.get("static_routes") or [], live, changes, cluster
+    )
+    avi.put_vrf(vrf_uuid, {**vrf_object, "static_routes": [dict(entry) for entry in static_routes]})
+    return 1
+
+
+def _verify(
+    avi: AviClient, vrf_uuid: str, target: Target, live: LiveState, changes: list[Change]
+) -> str:
+    after = avi.get_vrf(vrf_uuid)
+    if actual_ours(classify(after.get("static_routes") or [], target.cluster)) != expected_ours(
+        live, changes
+    ):
+        raise ApiError(
+            f"VRF {target.vrf}: read-back after the write does not match the intended routes; "
+            "another writer changed them, or the write was partly lost: run plan"
+        )
+    return str(after.get("_last_modified", ""))

@@ -1,0 +1,96 @@
+"""`apply`: bring Avi to the reviewed manifest, writing only what is needed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from reconciler.apply import ApplySettings, Target, apply_reviewed
+from reconciler.cli.options import (
+    add_avi_options,
+    add_cluster_name,
+    add_manifest_options,
+    add_remote_option,
+    avi_client,
+    git_store,
+)
+from reconciler.errors import EXIT_CHANGED, EXIT_OK, EXIT_REFUSED
+from reconciler.gitstore import applied_tag
+from reconciler.report import render_text
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "apply",
+        help="apply the reviewed manifest to the Avi VRF",
+        description="Reads the target only from the reviewed ref (fetched from --remote when the "
+        "repo has one), applies the reviewed (git) changes, reports drift, never touches routes "
+        "it does not own, and records the applied commit as a tag.",
+    )
+    add_cluster_name(parser)
+    add_manifest_options(parser)
+    add_remote_option(parser)
+    parser.add_argument(
+        "--heal", action="store_true", help="also undo drift and override conflicting drift"
+    )
+    parser.add_argument(
+        "--write-mode",
+        choices=("put", "patch"),
+        default="put",
+        help="put: one compare-and-swap PUT of the VRF (default); patch: PATCH "
+        "delete then add, sending only our changed routes",
+    )
+    parser.add_argument(
+        "--max-delete",
+        type=int,
+        metavar="N",
+        help="refuse more deletions than N; default the larger of 5 and 20%% of our live routes",
+    )
+    parser.add_argument(
+        "--allow-mass-delete", action="store_true", help="override the deletion guards"
+    )
+    parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+    parser.add_argument(
+        "--require-signed-commits",
+        action="store_true",
+        help="refuse a reviewed head without a valid signature (git verify-commit)",
+    )
+    add_avi_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    target = Target(args.cluster_name, args.vrf, args.cloud)
+    settings = ApplySettings(
+        target=target,
+        reviewed_ref=args.reviewed_ref,
+        remote=args.remote,
+        heal=args.heal,
+        write_mode=args.write_mode,
+        max_delete=args.max_delete,
+        allow_mass_delete=args.allow_mass_delete,
+        dry_run=args.dry_run,
+        require_signed_commits=args.require_signed_commits,
+    )
+    with avi_client(args) as avi:
+        result = apply_reviewed(git_store(args), avi, settings)
+    print(render_text(result.plan, color=sys.stdout.isatty()), end="")
+    reviewed = result.reviewed_commit[:12]
+    if args.dry_run:
+        print(f"dry run: reviewed commit {reviewed}; nothing written")
+        return EXIT_CHANGED if result.plan.changes else EXIT_OK
+    print(
+        f"applied reviewed commit {reviewed} to VRF {target.vrf}: {len(result.applied)} change(s) "
+        f"in {result.writes} write(s), {result.conflicts_retried} re-read(s) after 412"
+        + (f"; _last_modified {result.last_modified}" if result.last_modified else "")
+    )
+    drift = [c for c in result.plan.changes if c.origin == "drift" and c not in result.applied]
+    if drift:
+        print(f"drift left in place: {len(drift)} route(s); rerun with --heal to undo it")
+    for change in result.skipped_conflicts:
+        print(f"skipped {change.action} {change.prefix}: {change.conflict}", file=sys.stderr)
+    if result.recorded:
+        print(f"recorded {applied_tag(target.cluster, target.vrf)} -> {reviewed}")
+    if result.skipped_conflicts:
+        return EXIT_REFUSED
+    return EXIT_CHANGED if result.applied else EXIT_OK

@@ -1,0 +1,117 @@
+"""Which live Avi routes are ours, and the conversion between Avi's JSON and our routes.
+
+A live route is ours exactly when its single label is `clustername=<cluster>`: an exact match,
+never a prefix match (AKO's `prod` vs `prod-eu` bug). Everything else is foreign and is never
+modified or reordered. Ours in another id format (AKO's `<cluster>-<uuid>-<n>`) are adopted.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.routes import IPNetwork, Route, route_id
+
+LABEL_KEY = "clustername"
+
+
+@dataclass(frozen=True)
+class LiveRoute:
+    """One of our routes as Avi holds it; `raw` is the entry exactly as read, for PATCH delete."""
+
+    route: Route
+    index: int
+    raw: Mapping[str, Any]
+    adopted: bool
+
+
+@dataclass(frozen=True)
+class LiveState:
+    ours: dict[IPNetwork, LiveRoute]
+    foreign: dict[IPNetwork, str]
+    duplicates: tuple[LiveRoute, ...]
+    warnings: tuple[str, ...]
+
+
+def owner_label(cluster: str) -> list[dict[str, str]]:
+    return [{"key": LABEL_KEY, "value": cluster}]
+
+
+def is_ours(entry: Mapping[str, Any], cluster: str) -> bool:
+    labels = entry.get("labels")
+    return isinstance(labels, list) and labels == owner_label(cluster)
+
+
+def to_avi(route: Route, cluster: str) -> dict[str, Any]:
+    kind = f"V{route.prefix.version}"
+    return {
+        "route_id": route.route_id,
+        "prefix": {
+            "ip_addr": {"addr": str(route.prefix.network_address), "type": kind},
+            "mask": route.prefix.prefixlen,
+        },
+        "next_hop": {"addr": str(route.next_hop), "type": kind},
+        "labels": owner_label(cluster),
+    }
+
+
+def classify(static_routes: Sequence[Mapping[str, Any]], cluster: str) -> LiveState:
+    ours: dict[IPNetwork, LiveRoute] = {}
+    foreign: dict[IPNetwork, str] = {}
+    duplicates: list[LiveRoute] = []
+    warnings: list[str] = []
+    for index, entry in enumerate(static_routes):
+        parsed = _parse(entry)
+        if not is_ours(entry, cluster):
+            if parsed is not None:
+                foreign.setdefault(parsed[0], _describe_owner(entry))
+            continue
+        if parsed is None:
+            warnings.append(
+                f"static_routes[{index}] route_id {entry.get('route_id')!r} is labelled "
+                f"{LABEL_KEY}={cluster} but unreadable; left untouched"
+            )
+            continue
+        prefix, next_hop = parsed
+        live_id = str(entry.get("route_id", ""))
+        live = LiveRoute(
+            Route(prefix, next_hop, "", live_id),
+            index,
+            entry,
+            adopted=live_id != route_id(cluster, prefix),
+        )
+        if prefix in ours:
+            duplicates.append(live)
+            warnings.append(
+                f"prefix {prefix} appears twice among our live routes (route ids "
+                f"{ours[prefix].route.route_id!r}, {live.route.route_id!r})"
+            )
+        else:
+            ours[prefix] = live
+    return LiveState(ours, foreign, tuple(duplicates), tuple(warnings))
+
+
+def _parse(
+    entry: Mapping[str, Any],
+) -> tuple[IPNetwork, ipaddress.IPv4Address | ipaddress.IPv6Address] | None:
+    try:
+        prefix = entry["prefix"]
+        network = ipaddress.ip_network(
+            f"{prefix['ip_addr']['addr']}/{int(prefix['mask'])}", strict=False
+        )
+        next_hop = ipaddress.ip_address(entry["next_hop"]["addr"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return network, next_hop
+
+
+def _describe_owner(entry: Mapping[str, Any]) -> str:
+    labels = entry.get("labels") or []
+    owner = ", ".join(
+        f"{label.get('key')}={label.get('value')}" for label in labels if isinstance(label, Mapping)
+    )
+    return f"route_id {entry.get('route_id')!r}" + (
+        f" labelled {owner}" if owner else " without a label"
+    )

@@ -1,0 +1,172 @@
+"""The three-way plan: base (last applied manifest), target (reviewed manifest), live (Avi).
+
+Identity is the prefix. For each prefix the plan says what apply would do to Avi (before = live,
+after = target) and why: `git` when base -> target changed it (the change a reviewer approved),
+`drift` when git did not change it but Avi differs (someone changed Avi outside git). A git
+change whose live route no longer matches base has conflicting drift and is marked so.
+Pure: no I/O, plain data in and out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from reconciler.ownership import LiveState
+from reconciler.routes import IPNetwork, Route, prefix_sort_key, route_sort_key
+
+Action = Literal["add", "delete", "update"]
+Origin = Literal["git", "drift"]
+
+
+@dataclass(frozen=True)
+class Change:
+    action: Action
+    prefix: IPNetwork
+    origin: Origin
+    before: Route | None
+    after: Route | None
+    adopted: bool = False
+    conflict: str | None = None
+
+    @property
+    def route(self) -> Route:
+        """The route the change is about: the target one, or for a delete the live one."""
+        route = self.after or self.before
+        assert route is not None, "a change has a before or an after"
+        return route
+
+
+@dataclass(frozen=True)
+class BlockedRoute:
+    route: Route
+    reason: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    cluster: str
+    vrf: str
+    changes: tuple[Change, ...]
+    blocked: tuple[BlockedRoute, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def summary(self) -> dict[str, int]:
+        changes = self.changes
+        return {
+            "git": sum(1 for c in changes if c.origin == "git"),
+            "drift": sum(1 for c in changes if c.origin == "drift"),
+            "add": sum(1 for c in changes if c.action == "add"),
+            "update": sum(1 for c in changes if c.action == "update"),
+            "delete": sum(1 for c in changes if c.action == "delete"),
+            "adopted": sum(1 for c in changes if c.adopted),
+            "conflicts": sum(1 for c in changes if c.conflict),
+            "blocked": len(self.blocked),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cluster": self.cluster,
+            "vrf": self.vrf,
+            "changes": [
+                {
+                    "action": c.action,
+                    "prefix": str(c.prefix),
+                    "origin": c.origin,
+                    "before": _route_json(c.before),
+                    "after": _route_json(c.after),
+                    "adopted": c.adopted,
+                    "conflict": c.conflict,
+                }
+                for c in self.changes
+            ],
+            "blocked": [
+                {**(_route_json(b.route) or {}), "prefix": str(b.route.prefix), "reason": b.reason}
+                for b in self.blocked
+            ],
+            "warnings": list(self.warnings),
+            "summary": self.summary,
+        }
+
+
+def three_way_plan(
+    cluster: str,
+    vrf: str,
+    base: Sequence[Route] | None,
+    target: Sequence[Route],
+    live: LiveState,
+    blocked: Sequence[BlockedRoute] = (),
+) -> Plan:
+    """`base` None means nothing was applied yet: then base is live, and every difference from
+    Avi is shown as a git change for review."""
+    live_routes = {prefix: live_route.route for prefix, live_route in live.ours.items()}
+    base_routes = live_routes if base is None else {route.prefix: route for route in base}
+    target_routes = {route.prefix: route for route in target}
+    blocked_routes = list(blocked)
+    blocked_prefixes = {entry.route.prefix for entry in blocked}
+    for prefix, route in target_routes.items():
+        if prefix in live.foreign and prefix not in blocked_prefixes:
+            blocked_routes.append(
+                BlockedRoute(
+                    route,
+                    f"Avi already has this prefix as a foreign route "
+                    f"({live.foreign[prefix]}); it is never overwritten",
+                )
+            )
+            blocked_prefixes.add(prefix)
+    changes: list[Change] = []
+    for prefix in set(base_routes) | set(target_routes) | set(live_routes):
+        if prefix in blocked_prefixes:
+            continue
+        base_route, wanted, current = (
+            base_routes.get(prefix),
+            target_routes.get(prefix),
+            live_routes.get(prefix),
+        )
+        if _same(current, wanted):
+            continue
+        node = (wanted or base_route or Route(prefix, prefix.network_address, "", "")).node
+        before = (
+            None
+            if current is None
+            else Route(current.prefix, current.next_hop, node, current.route_id)
+        )
+        action: Action = "add" if current is None else "delete" if wanted is None else "update"
+        adopted = prefix in live.ours and live.ours[prefix].adopted and wanted is not None
+        if _same(base_route, wanted):
+            changes.append(Change(action, prefix, "drift", before, wanted, adopted))
+        else:
+            conflict = None if _same(current, base_route) else _conflict(base_route, current)
+            changes.append(Change(action, prefix, "git", before, wanted, adopted, conflict))
+    changes.sort(key=lambda change: prefix_sort_key(change.prefix))
+    blocked_routes.sort(key=lambda entry: route_sort_key(entry.route))
+    return Plan(cluster, vrf, tuple(changes), tuple(blocked_routes), live.warnings)
+
+
+def selected_changes(plan: Plan, heal: bool) -> list[Change]:
+    """What apply writes: reviewed changes without conflicting drift; with --heal, everything."""
+    return [c for c in plan.changes if heal or (c.origin == "git" and not c.conflict)]
+
+
+def _same(one: Route | None, other: Route | None) -> bool:
+    if one is None or other is None:
+        return one is other
+    return (one.next_hop, one.route_id) == (other.next_hop, other.route_id)
+
+
+def _conflict(base_route: Route | None, current: Route | None) -> str:
+    if current is None:
+        return "the route was deleted on Avi after the last apply"
+    if base_route is None:
+        return f"Avi has an unreviewed route of ours for this prefix via {current.next_hop}"
+    return (
+        f"on Avi the route changed to {current.next_hop} ({current.route_id}) after the last apply"
+    )
+
+
+def _route_json(route: Route | None) -> dict[str, str] | None:
+    if route is None:
+        return None
+    return {"routeId": route.route_id, "nextHop": str(route.next_hop), "node": route.node}

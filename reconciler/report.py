@@ -1,0 +1,104 @@
+"""Renderings of a plan: text for terminals, JSON for machines, markdown for pull requests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from reconciler.plan import Change, Plan
+from reconciler.routes import Route
+
+_COLORS = {"add": "\033[32m", "delete": "\033[31m", "update": "\033[33m"}
+_RESET = "\033[0m"
+
+
+def headline(plan: Plan) -> str:
+    s = plan.summary
+    return (
+        f"plan for cluster {plan.cluster}, VRF {plan.vrf}: {s['git']} reviewed change(s), "
+        f"{s['drift']} drift, {s['conflicts']} conflict(s), {s['blocked']} blocked"
+    )
+
+
+def render_text(plan: Plan, color: bool = False) -> str:
+    lines = [headline(plan)]
+    rows = [_text_row(change) for change in plan.changes]
+    widths = [max((len(row[i]) for row in rows), default=0) for i in range(4)]
+    for change, row in zip(plan.changes, rows, strict=True):
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        line = "  " + "  ".join([*cells, row[4]]).rstrip()
+        if color:
+            line = f"{_COLORS[change.action]}{line}{_RESET}"
+        lines.append(line)
+    lines.extend(
+        f"  blocked {entry.route.prefix} via {entry.route.next_hop} (node {entry.route.node}): "
+        f"{entry.reason}"
+        for entry in plan.blocked
+    )
+    lines.extend(f"  warning: {warning}" for warning in plan.warnings)
+    return "\n".join(lines) + "\n"
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(plan.to_json(), indent=2) + "\n"
+
+
+def render_markdown(plan: Plan, evidence: Sequence[str] = ()) -> str:
+    reviewed = [c for c in plan.changes if c.origin == "git"]
+    drift = [c for c in plan.changes if c.origin == "drift"]
+    parts = [f"### route-reconciler: `{plan.cluster}` / VRF `{plan.vrf}`", "", headline(plan) + "."]
+    parts += _markdown_table("Reviewed changes", reviewed)
+    parts += _markdown_table("Drift (Avi changed outside git; applied only with `--heal`)", drift)
+    if plan.blocked:
+        parts += ["", "#### Blocked", ""]
+        parts += [
+            f"- `{b.route.prefix}` via `{b.route.next_hop}` (node `{b.route.node}`): {b.reason}"
+            for b in plan.blocked
+        ]
+    if plan.warnings:
+        parts += ["", "#### Warnings", ""] + [f"- {warning}" for warning in plan.warnings]
+    if evidence:
+        parts += ["", "#### IPAM evidence", ""] + [f"- {line}" for line in evidence]
+    return "\n".join(parts) + "\n"
+
+
+def _text_row(change: Change) -> list[str]:
+    note = "adopted from AKO" if change.adopted else ""
+    if change.conflict:
+        note = f"CONFLICT: {change.conflict}"
+    elif change.origin == "drift":
+        note = (note + "; " if note else "") + "applied only with --heal"
+    return [
+        change.origin,
+        change.action,
+        str(change.prefix),
+        f"{_hop(change.before)} -> {_hop(change.after)}",
+        note,
+    ]
+
+
+def _markdown_table(title: str, changes: list[Change]) -> list[str]:
+    if not changes:
+        return []
+    rows = [
+        "",
+        f"#### {title}",
+        "",
+        "| action | prefix | Avi now | after | node | note |",
+        "|---|---|---|---|---|---|",
+    ]
+    for change in changes:
+        node = change.route.node
+        adopted_from = change.before.route_id if change.before else ""
+        note = f"adopted from AKO id `{adopted_from}`" if change.adopted else ""
+        if change.conflict:
+            note = f"**conflict**: {change.conflict}"
+        rows.append(
+            f"| {change.action} | `{change.prefix}` | {_hop(change.before)} | {_hop(change.after)} "
+            f"| {node} | {note} |"
+        )
+    return rows
+
+
+def _hop(route: Route | None) -> str:
+    return "(none)" if route is None else str(route.next_hop)
