@@ -38,7 +38,8 @@ def live_entry(text: str, cluster: str = "c") -> dict:
 
 
 def change_text(change: Change) -> str:
-    before, after = ("(none)" if r is None else str(r.next_hop) for r in (change.before, change.after))
+    hops = [change.before, change.after]
+    before, after = ("(none)" if r is None else str(r.next_hop) for r in hops)
     text = f"{change.origin} {change.action} {change.prefix} {before} -> {after}"
     return text + (" adopted" if change.adopted else "") + (" conflict" if change.conflict else "")
 

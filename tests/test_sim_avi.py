@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -461,10 +462,10 @@ def test_expired_sessions_answer_the_chosen_status_until_login(sim: AviSim, stat
 
 
 def test_idle_sessions_expire_with_419() -> None:
-    with AviSim(session_ttl=0.05) as sim:
+    with AviSim(session_ttl=0.3) as sim:
         session = login(sim)
         assert session.get(f"{sim.url}/api/cloud").status_code == 200
-        time.sleep(0.1)
+        time.sleep(0.4)
         assert session.get(f"{sim.url}/api/cloud").status_code == 419
 
 
@@ -533,7 +534,9 @@ def test_standalone_serves_a_seed_until_interrupted(tmp_path: Path) -> None:
     try:
         assert process.stdout is not None
         banner = process.stdout.readline()
-        url = banner.split()[4]
+        match = re.search(r"http://\S+", banner)
+        assert match is not None, banner
+        url = match.group()
         session = requests.Session()
         session.post(f"{url}/login", json={"username": "ops", "password": "Hidden-Pw-1"})
         listed = session.get(
