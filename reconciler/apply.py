@@ -7,6 +7,7 @@ After writing, the VRF is read back and our routes must equal what was intended.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -18,6 +19,7 @@ from reconciler.manifest import Manifest, manifest_path
 from reconciler.ownership import LiveState, classify
 from reconciler.plan import Change, Plan, selected_changes, three_way_plan
 from reconciler.render import load_committed
+from reconciler.routes import Route
 from reconciler.vrf_update import actual_ours, expected_ours, patch_bodies, rebuilt_static_routes
 
 WriteMode = Literal["put", "patch"]
@@ -69,25 +71,26 @@ def check_manifest_target(manifest: Manifest, target: Target, where: str) -> Non
         )
 
 
-def load_base(store: GitStore, target: Target) -> Manifest | None:
-    """The manifest at the last applied commit; None when nothing was applied yet."""
+def load_base_routes(store: GitStore, target: Target) -> tuple[Route, ...] | None:
+    """The routes at the last applied commit; None when nothing was applied yet."""
     applied = store.applied_commit(target.cluster, target.vrf)
     if applied is None:
         return None
     path = manifest_path(target.cluster, target.vrf)
     base = load_committed(store, applied, path, target.cluster, target.vrf)
-    return base or Manifest(target.cluster, target.vrf, target.cloud, "", ())
+    return base.routes if base else ()
 
 
 def plan_against(
-    avi: AviClient, vrf_uuid: str, target: Target, base: Manifest | None, wanted: Manifest
+    avi: AviClient,
+    vrf_uuid: str,
+    target: Target,
+    base: Sequence[Route] | None,
+    wanted: Sequence[Route],
 ) -> tuple[dict[str, Any], LiveState, Plan]:
     vrf_object = avi.get_vrf(vrf_uuid)
     live = classify(vrf_object.get("static_routes") or [], target.cluster)
-    plan = three_way_plan(
-        target.cluster, target.vrf, None if base is None else base.routes, wanted.routes, live
-    )
-    return vrf_object, live, plan
+    return vrf_object, live, three_way_plan(target.cluster, target.vrf, base, wanted, live)
 
 
 def apply_reviewed(store: GitStore, avi: AviClient, settings: ApplySettings) -> ApplyResult:
@@ -104,34 +107,45 @@ def apply_reviewed(store: GitStore, avi: AviClient, settings: ApplySettings) -> 
             f"{path} does not exist at the reviewed ref {settings.reviewed_ref} ({reviewed[:12]})"
         )
     check_manifest_target(wanted, target, f"{path}@{reviewed[:12]}")
-    base = load_base(store, target)
+    base = load_base_routes(store, target)
     vrf_uuid = str(avi.find_vrf(target.vrf, target.cloud)["uuid"])
-    for attempt in range(MAX_CONFLICT_RETRIES):
-        vrf_object, live, plan = plan_against(avi, vrf_uuid, target, base, wanted)
-        result = ApplyResult(reviewed, plan, conflicts_retried=attempt)
-        changes = selected_changes(plan, settings.heal)
-        result.skipped_conflicts = [c for c in plan.changes if c.conflict and c not in changes]
-        if not settings.allow_mass_delete:
-            _refuse_mass_delete(changes, live, len(wanted.routes), settings.max_delete)
-        if settings.dry_run or not changes:
-            break
-        try:
-            result.writes = _write(avi, vrf_uuid, vrf_object, live, changes, settings)
-        except VrfConflict:
-            continue
-        result.applied = changes
-        result.last_modified = _verify(avi, vrf_uuid, target, live, changes)
-        break
-    else:
-        raise ApiError(
-            f"VRF {target.vrf}: still conflicting after {MAX_CONFLICT_RETRIES} re-reads (412); "
-            "another writer is busy, rerun later"
-        )
+    result = reconcile_vrf(avi, vrf_uuid, base, wanted.routes, settings)
+    result.reviewed_commit = reviewed
     if not settings.dry_run and not result.skipped_conflicts:
         if store.applied_commit(target.cluster, target.vrf) != reviewed:
             store.record_applied(target.cluster, target.vrf, reviewed, settings.remote)
         result.recorded = True
     return result
+
+
+def reconcile_vrf(
+    avi: AviClient,
+    vrf_uuid: str,
+    base: Sequence[Route] | None,
+    wanted: Sequence[Route],
+    settings: ApplySettings,
+) -> ApplyResult:
+    """Plan from a fresh read, guard, write, verify; on 412 start over from a new read."""
+    for attempt in range(MAX_CONFLICT_RETRIES):
+        vrf_object, live, plan = plan_against(avi, vrf_uuid, settings.target, base, wanted)
+        result = ApplyResult("", plan, conflicts_retried=attempt)
+        changes = selected_changes(plan, settings.heal)
+        result.skipped_conflicts = [c for c in plan.changes if c.conflict and c not in changes]
+        if not settings.allow_mass_delete:
+            _refuse_mass_delete(changes, live, len(wanted), settings.max_delete)
+        if settings.dry_run or not changes:
+            return result
+        try:
+            result.writes = _write(avi, vrf_uuid, vrf_object, live, changes, settings)
+        except VrfConflict:
+            continue
+        result.applied = changes
+        result.last_modified = _verify(avi, vrf_uuid, settings.target, live, changes)
+        return result
+    raise ApiError(
+        f"VRF {settings.target.vrf}: still conflicting after {MAX_CONFLICT_RETRIES} re-reads "
+        "(412); another writer is busy, rerun later"
+    )
 
 
 def _refuse_mass_delete(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from reconciler.apply import Target, check_manifest_target, load_base, plan_against
+from reconciler.apply import Target, check_manifest_target, load_base_routes, plan_against
 from reconciler.cli.options import (
     add_avi_options,
     add_cluster_name,
@@ -64,10 +64,10 @@ def run(args: argparse.Namespace) -> int:
     target = Target(args.cluster_name, args.vrf, args.cloud)
     store = git_store(args)
     wanted = target_manifest(store, args, target)
-    base = load_base(store, target)
+    base = load_base_routes(store, target)
     with avi_client(args) as avi:
         vrf_uuid = str(avi.find_vrf(target.vrf, target.cloud)["uuid"])
-        _, _, plan = plan_against(avi, vrf_uuid, target, base, wanted)
+        _, _, plan = plan_against(avi, vrf_uuid, target, base, wanted.routes)
     if args.output == "json":
         print(render_json(plan), end="")
     elif args.output == "markdown":
