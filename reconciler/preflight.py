@@ -111,3 +111,63 @@ def _kernel_findings(nodes: Sequence[Mapping[str, Any]]) -> list[Finding]:
             )
         )
     return findings
+
+
+AKO_RECENT_SECONDS = 30 * 60
+_AKO_ROUTE_ID = (
+    r"^{cluster}-(?:[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}-)?\d+$"
+)
+
+
+def se_group_findings(cluster: str, se_groups: Sequence[Mapping[str, Any]]) -> list[Finding]:
+    """Labelled routes reach only SEs of a group with the same label, and AKO stops managing
+    that label once its own route sync is off, so it must be checked here."""
+    findings = []
+    wanted = [{"key": "clustername", "value": cluster}]
+    for group in se_groups:
+        labels = group.get("labels") or []
+        name = group.get("name")
+        if labels == wanted:
+            findings.append(Finding("ok", f"SE group {name}: labelled clustername={cluster}"))
+        else:
+            shown = (
+                ", ".join(f"{label.get('key')}={label.get('value')}" for label in labels) or "none"
+            )
+            findings.append(
+                Finding(
+                    "fail",
+                    f"SE group {name}: labels are {shown}, not clustername="
+                    f"{cluster}; Service Engines of this group ignore our routes",
+                )
+            )
+    return findings
+
+
+def ako_sync_findings(cluster: str, vrf: Mapping[str, Any], now_seconds: float) -> list[Finding]:
+    """AKO's own route sync still on would fight over the same routes."""
+    pattern = re.compile(_AKO_ROUTE_ID.format(cluster=re.escape(cluster)))
+    ako_routes = [
+        route
+        for route in vrf.get("static_routes") or []
+        if route.get("labels") == [{"key": "clustername", "value": cluster}]
+        and pattern.match(str(route.get("route_id", "")))
+    ]
+    if not ako_routes:
+        return [Finding("ok", f"VRF {vrf.get('name')}: no AKO-format routes of cluster {cluster}")]
+    modified = int(str(vrf.get("_last_modified") or "0")) / 1e6
+    if now_seconds - modified < AKO_RECENT_SECONDS:
+        return [
+            Finding(
+                "warn",
+                f"VRF {vrf.get('name')}: {len(ako_routes)} AKO-format routes of cluster "
+                f"{cluster} and a write {int(now_seconds - modified)} s ago: AKO may still "
+                "sync routes; set disableStaticRouteSync: true before applying",
+            )
+        ]
+    return [
+        Finding(
+            "ok",
+            f"VRF {vrf.get('name')}: {len(ako_routes)} AKO-format routes of cluster {cluster} "
+            "will be adopted; the VRF was not written recently",
+        )
+    ]

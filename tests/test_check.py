@@ -102,3 +102,42 @@ def test_check_passes_on_a_healthy_cluster(tmp_path, capsys):
     code, out, _ = run_cli(capsys, "check", "--snapshot", snapshot, "--cluster-name", "c")
     assert code == 0
     assert out.rstrip().endswith("check passed")
+
+
+def test_check_with_avi_reports_se_group_labels_and_ako_sync(tmp_path, capsys, monkeypatch):
+    import time
+
+    from reconciler.preflight import ako_sync_findings
+    from reconciler.sim.avi import AviSim, static_route
+
+    monkeypatch.setenv("AVI_USERNAME", "admin")
+    monkeypatch.setenv("AVI_PASSWORD", "pw")
+    objs = [cilium_config(), kernel("w1", "6.1.0"), cilium_node("w1", ["10.0.1.0/24"])]
+    snapshot = str(write_objects(tmp_path / "c.yaml", objs))
+    with AviSim(password="pw") as avi:
+        avi.add_se_group("Default-Group", labels=[{"key": "clustername", "value": "c"}])
+        avi.add_se_group("Edge", labels=[{"key": "clustername", "value": "other"}])
+        ako_route = static_route(
+            "c-5b0f6a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b-0",
+            "10.0.1.0/24",
+            "192.168.0.1",
+            labels=[{"key": "clustername", "value": "c"}],
+        )
+        avi.set_routes(avi.vrf("global")["uuid"], [ako_route])
+        args = ["check", "--snapshot", snapshot, "--cluster-name", "c", "--avi-controller", avi.url]
+        code, out, _ = run_cli(capsys, *args)
+        assert code == 0, out
+        assert "ok: Avi: logged in; VRF global in cloud Default-Cloud found" in out
+        assert "ok: SE group Default-Group: labelled clustername=c" in out
+        assert "warn: VRF global: 1 AKO-format routes of cluster c" in out
+        code, out, _ = run_cli(capsys, *args, "--se-group", "Edge")
+        assert code == 1
+        assert "fail: SE group Edge: labels are clustername=other" in out
+        code, out, _ = run_cli(capsys, *args, "--vrf", "nope")
+        assert code == 1 and "fail: Avi:" in out
+        vrf = avi.vrf("global")
+    later = int(vrf["_last_modified"]) / 1e6 + 3600
+    assert ako_sync_findings("c", vrf, later)[0].status == "ok"
+    assert ako_sync_findings("c-eu", vrf, time.time())[0].message.endswith(
+        "no AKO-format routes of cluster c-eu"
+    )
