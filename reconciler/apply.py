@@ -111,9 +111,9 @@ def apply_reviewed(store: GitStore, avi: AviClient, settings: ApplySettings) -> 
     vrf_uuid = str(avi.find_vrf(target.vrf, target.cloud)["uuid"])
     result = reconcile_vrf(avi, vrf_uuid, base, wanted.routes, settings)
     result.reviewed_commit = reviewed
-    if not settings.dry_run and not result.skipped_conflicts:
-        if store.applied_commit(target.cluster, target.vrf) != reviewed:
-            store.record_applied(target.cluster, target.vrf, reviewed, settings.remote)
+    already = store.applied_commit(target.cluster, target.vrf) == reviewed
+    if not settings.dry_run and not result.skipped_conflicts and not already:
+        store.record_applied(target.cluster, target.vrf, reviewed, settings.remote)
         result.recorded = True
     return result
 

@@ -79,11 +79,14 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(f"dry run: reviewed commit {reviewed}; nothing written")
         return EXIT_CHANGED if result.plan.changes else EXIT_OK
-    print(
-        f"applied reviewed commit {reviewed} to VRF {target.vrf}: {len(result.applied)} change(s) "
-        f"in {result.writes} write(s), {result.conflicts_retried} re-read(s) after 412"
-        + (f"; _last_modified {result.last_modified}" if result.last_modified else "")
-    )
+    if result.applied:
+        print(
+            f"applied reviewed commit {reviewed} to VRF {target.vrf}: {len(result.applied)} "
+            f"change(s) in {result.writes} write(s), {result.conflicts_retried} re-read(s) after "
+            f"412; _last_modified {result.last_modified}"
+        )
+    else:
+        print(f"nothing to write: VRF {target.vrf} already has what {reviewed} asks for")
     drift = [c for c in result.plan.changes if c.origin == "drift" and c not in result.applied]
     if drift:
         print(f"drift left in place: {len(drift)} route(s); rerun with --heal to undo it")

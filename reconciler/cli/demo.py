@@ -1,27 +1,43 @@
-"""`demo`: the whole loop on a bundled example cluster, with no cluster of your own.
+"""`demo`: the whole loop on a bundled example cluster, with no cluster or controller of your own.
 
-The example is served by the project's fake Kubernetes API over HTTP on 127.0.0.1 and read
-through the same client code as production, into a temporary git repository.
+The example cluster is served by the project's fake Kubernetes API and the controller by the
+Avi stand-in, both on 127.0.0.1; every step runs the real command, as a user would type it.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import json
+import os
+import shlex
 import tempfile
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import git
 
 from reconciler import yamlio
-from reconciler.changes import summarize
-from reconciler.gitstore import GitStore
-from reconciler.ipam.kube import KubeSource, api_client
-from reconciler.render import RenderResult, RenderSettings, render
+from reconciler.ownership import owner_label
+from reconciler.sim.avi import AviSim, static_route
 from reconciler.sim.kube import FakeKubeApi
 
 CLUSTER = "demo"
+BRANCH = f"route-reconciler/{CLUSTER}"
+DEMO_PASSWORD = "demo-password"  # the stand-in's own throwaway credential
+FOREIGN_ROUTES = [
+    static_route("dc-core", "172.16.0.0/12", "10.10.0.1"),
+    static_route(
+        "prod-b.10.1.0.0_24", "10.1.0.0/24", "192.168.20.11", labels=owner_label("prod-b")
+    ),
+]
+AKO_ROUTE = static_route(
+    "demo-5b0f6a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b-0",
+    "10.0.1.0/24",
+    "192.168.10.11",
+    labels=owner_label(CLUSTER),
+)
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -30,36 +46,56 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser.set_defaults(run=run)
 
 
-def example_objects() -> list[dict]:  # type: ignore[type-arg]
+def example_objects() -> list[dict[str, Any]]:
     text = resources.files("reconciler.examples").joinpath("demo-cluster.yaml").read_text()
     return list(yamlio.load(text)["items"])
 
 
 def run(args: argparse.Namespace) -> int:
+    from reconciler.cli import main
+
     with tempfile.TemporaryDirectory(prefix="route-reconciler-demo-") as scratch:
         workdir = Path(args.keep or scratch)
-        repo_path = workdir / "routes-repo"
-        _init_repo(repo_path)
-        with FakeKubeApi(example_objects()) as cluster:
-            kubeconfig = cluster.write_kubeconfig(workdir / "kubeconfig")
-            source = KubeSource(api_client(str(kubeconfig)))
-            store = GitStore(repo_path)
-            settings = RenderSettings(cluster=CLUSTER, commit=True)
-            _step(f"1. Render the example cluster served at {cluster.url}")
-            first = render(source, store, settings)
-            _report(first, repo_path)
-            _step("2. The cluster changes: node w4 joins, node w2 leaves")
+        repo = _init_repo(workdir / "routes-repo")
+        os.environ.update(AVI_USERNAME="admin", AVI_PASSWORD=DEMO_PASSWORD)
+        with FakeKubeApi(example_objects()) as cluster, AviSim(password=DEMO_PASSWORD) as avi:
+            avi.set_routes(avi.vrf("global")["uuid"], [*FOREIGN_ROUTES, AKO_ROUTE])
+            kubeconfig = str(cluster.write_kubeconfig(workdir / "kubeconfig"))
+            common = ["--cluster-name", CLUSTER, "--repo", str(repo.working_dir)]
+            render = ["render", *common, "--kubeconfig", kubeconfig, "--commit"]
+            avi_args = [*common, "--avi-controller", avi.url]
+
+            def command(*argv: str) -> int:
+                print(f"$ route-reconciler {shlex.join(argv)}")
+                return main(list(argv))
+
+            _step(f"1. Render the example cluster (fake Kubernetes API at {cluster.url})")
+            command(*render)
+            print(Path(repo.working_dir, "routes", CLUSTER, "global.yaml").read_text(), end="")
+            _step("2. Plan the proposal against the controller (two foreign routes, one AKO route)")
+            _show_vrf(avi, "Avi VRF global before")
+            command("plan", *avi_args)
+            _step("3. Review: the proposal branch is merged into main; apply the reviewed commit")
+            _merge(repo)
+            command("apply", *avi_args)
+            _show_vrf(avi, "Avi VRF global after (foreign routes untouched, in place)")
+            _step("4. Someone edits Avi by hand, and the cluster changes: w4 joins, w2 leaves")
+            _drift(avi)
             _change_cluster(cluster)
-            second = render(source, store, settings)
-            _report(second, repo_path)
-            _step("3. History of the proposal branch (the reviewed ref main is untouched)")
-            print(git.Repo(repo_path).git.log("--oneline", settings.proposal_branch))
+            command(*render)
+            command("plan", *avi_args)
+            _merge(repo)
+            command("apply", *avi_args)
+            _step("5. Run apply again: nothing new is reviewed, so nothing is written")
+            writes = len(avi.writes)
+            command("apply", *avi_args)
+            print(f"writes to Avi during the second run: {len(avi.writes) - writes}")
         if args.keep:
-            print(f"\nrepository kept in {repo_path}")
+            print(f"\nrepository kept in {repo.working_dir}")
     return 0
 
 
-def _init_repo(path: Path) -> None:
+def _init_repo(path: Path) -> git.Repo:
     repo = git.Repo.init(path, initial_branch="main")
     with repo.config_writer() as config:
         config.set_value("user", "name", "route-reconciler demo")
@@ -67,6 +103,25 @@ def _init_repo(path: Path) -> None:
     (path / "README.md").write_text("Routes reviewed by route-reconciler.\n")
     repo.index.add(["README.md"])
     repo.index.commit("Start the routes repository")
+    return repo
+
+
+def _merge(repo: git.Repo) -> None:
+    """What pressing 'merge' on the pull request does to main (the merge brings the file back)."""
+    Path(repo.working_dir, "routes", CLUSTER, "global.yaml").unlink(missing_ok=True)
+    repo.git.merge("--no-ff", "-q", "-m", f"Merge {BRANCH} (reviewed)", BRANCH)
+    print(f"(merged {BRANCH} into main)")
+
+
+def _drift(avi: AviSim) -> None:
+    vrf = avi.vrf("global")
+    hand_edited = {"addr": "192.168.10.99", "type": "V4"}
+    edited_id = f"{CLUSTER}.10.0.3.0_24"
+    routes = vrf["static_routes"]
+    avi.set_routes(
+        vrf["uuid"],
+        [{**r, "next_hop": hand_edited} if r["route_id"] == edited_id else r for r in routes],
+    )
 
 
 def _change_cluster(cluster: FakeKubeApi) -> None:
@@ -86,15 +141,14 @@ def _change_cluster(cluster: FakeKubeApi) -> None:
     cluster.delete("CiliumNode", "w2")
 
 
-def _report(result: RenderResult, repo_path: Path) -> None:
-    print(f"IPAM mode: {result.cluster.ipam.mode} ({'; '.join(result.cluster.ipam.evidence)})")
-    print(f"--- {result.path}")
-    print((repo_path / result.path).read_text(), end="")
-    print(f"--- changes against {result.baseline}: {summarize(result.changes)}")
-    for change in result.changes:
-        print(f"  {change.describe()}")
-    if result.commit:
-        print(f"committed {result.commit[:12]} on route-reconciler/{CLUSTER}")
+def _show_vrf(avi: AviSim, title: str) -> None:
+    print(f"{title}:")
+    for route in avi.vrf("global")["static_routes"]:
+        prefix = f"{route['prefix']['ip_addr']['addr']}/{route['prefix']['mask']}"
+        labels = json.dumps(route.get("labels", []), separators=(",", ":"))
+        print(
+            f"  {route['route_id']:<46} {prefix:<18} via {route['next_hop']['addr']:<22} {labels}"
+        )
 
 
 def _step(title: str) -> None:
