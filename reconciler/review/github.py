@@ -130,8 +130,9 @@ class GitHubClient:
         self._settings = settings
         self._api = settings.api_url.rstrip("/")
         self._repo_path = f"/repos/{settings.owner}/{settings.name}"
+        # Passed on each request: a session-level verify loses to REQUESTS_CA_BUNDLE in requests.
+        self._verify: str | bool = settings.ca_bundle or True
         self._session = requests.Session()
-        self._session.verify = settings.ca_bundle or True
         self._session.headers.update(
             {
                 "Authorization": f"Bearer {settings.token}",
@@ -291,7 +292,12 @@ class GitHubClient:
         self.requests_made += 1
         started = time.monotonic()
         response = self._session.request(
-            method, url, params=params, json=payload, timeout=self._settings.timeout
+            method,
+            url,
+            params=params,
+            json=payload,
+            timeout=self._settings.timeout,
+            verify=self._verify,
         )
         logger.debug(
             "%s %s -> HTTP %d in %.3f s",
