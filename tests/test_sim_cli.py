@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import requests
 from helpers import node, write_objects
@@ -17,7 +18,10 @@ from reconciler.avi.client import AviClient, AviSettings
 def serve(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
         [sys.executable, "-c", "from reconciler.cli import main; raise SystemExit(main())", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
     )
     line = process.stdout.readline()
     match = re.search(r"http://127\.0\.0\.1:\d+", line)
@@ -47,8 +51,10 @@ def test_sim_kube_serves_a_snapshot(tmp_path):
     process, url = serve("sim", "kube", "--snapshot", str(snapshot))
     try:
         kubeconfig = process.stdout.readline().split(":", 1)[1].strip()
-        token = re.search(r"token: (\S+)", open(kubeconfig).read())[1]
-        nodes = requests.get(f"{url}/api/v1/nodes", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        token = re.search(r"token: (\S+)", Path(kubeconfig).read_text())[1]
+        nodes = requests.get(
+            f"{url}/api/v1/nodes", headers={"Authorization": f"Bearer {token}"}, timeout=5
+        )
         assert [n["metadata"]["name"] for n in nodes.json()["items"]] == ["w1"]
     finally:
         stop(process)
