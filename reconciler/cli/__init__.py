@@ -3,14 +3,39 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from reconciler import __version__
 from reconciler.cli import apply, check, demo, plan, render, sim
-from reconciler.errors import EXIT_ERROR, ReconcilerError
+from reconciler.errors import EXIT_ERROR, InputError, ReconcilerError
+from reconciler.settings import configured_defaults
 
 COMMANDS = (render, check, plan, apply, demo, sim)
+
+
+def apply_configuration(parser: argparse.ArgumentParser, arguments: list[str]) -> None:
+    """Config file, AKO values and environment become defaults, so flags still win."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--config")
+    early.add_argument("--ako-values")
+    known, _ = early.parse_known_args(arguments)
+    defaults, warnings = configured_defaults(known.config, known.ako_values, os.environ)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for subparser in _subparsers(parser):
+        dests = {action.dest for action in subparser._actions}
+        subparser.set_defaults(**{dest: value for dest, value in defaults.items() if dest in dests})
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for subparser in action.choices.values():
+                found += [subparser, *_subparsers(subparser)]
+    return found
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,11 +62,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        apply_configuration(parser, arguments)
+        args = parser.parse_args(arguments)
     except SystemExit as exit_request:  # --help, --version and usage errors
         return int(exit_request.code or 0)
+    except ReconcilerError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
     try:
+        if hasattr(args, "cluster_name") and not args.cluster_name:
+            raise InputError(
+                "the cluster name is not set: give --cluster-name, clusterName in "
+                "--config, ROUTE_RECONCILER_CLUSTER_NAME, or --ako-values"
+            )
         return int(args.run(args))
     except ReconcilerError as error:
         print(f"error: {error}", file=sys.stderr)

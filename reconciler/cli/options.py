@@ -15,11 +15,17 @@ from reconciler.routes import IpFamily, validate_cluster_name
 
 
 def add_cluster_name(parser: argparse.ArgumentParser) -> None:
+    """Also adds --config and --ako-values: every command that names a cluster reads them."""
     parser.add_argument(
         "--cluster-name",
-        required=True,
         type=_cluster_name,
         help="AKO clusterName: route ids and the clustername label derive from it",
+    )
+    parser.add_argument("--config", metavar="FILE", help="YAML settings file (see README)")
+    parser.add_argument(
+        "--ako-values",
+        metavar="FILE",
+        help="AKO's Helm values.yaml: clusterName, cniPlugin, controller, cloud...",
     )
 
 

@@ -1,0 +1,232 @@
+"""Configuration: one YAML file, environment variables and flags, with one precedence rule.
+
+flags > environment > `--config` file > `--ako-values` (AKO's Helm values) > built-in defaults.
+Every setting is listed once in SETTINGS; the README's table is checked against it by a test.
+Credentials are not settings: they come only from the environment or files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from reconciler import yamlio
+from reconciler.errors import InputError
+
+Kind = Literal["str", "bool", "int", "list"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    dest: str
+    env: str | None
+    kind: Kind
+    doc: str
+
+
+SETTINGS = (
+    Setting(
+        "clusterName", "cluster_name", "ROUTE_RECONCILER_CLUSTER_NAME", "str", "AKO clusterName"
+    ),
+    Setting("vrf", "vrf", "ROUTE_RECONCILER_VRF", "str", "Avi VRF context"),
+    Setting("cloud", "cloud", "ROUTE_RECONCILER_CLOUD", "str", "Avi cloud"),
+    Setting("cniPlugin", "cni_plugin", "ROUTE_RECONCILER_CNI_PLUGIN", "str", "IPAM source"),
+    Setting("ipFamily", "ip_family", "ROUTE_RECONCILER_IP_FAMILY", "str", "V4, V6 or V4_V6"),
+    Setting(
+        "ciliumNamespace",
+        "cilium_namespace",
+        "ROUTE_RECONCILER_CILIUM_NAMESPACE",
+        "str",
+        "namespace of cilium-config",
+    ),
+    Setting("kubeconfig", "kubeconfig", None, "str", "kubeconfig file (KUBECONFIG also works)"),
+    Setting("context", "context", "ROUTE_RECONCILER_CONTEXT", "str", "kubeconfig context"),
+    Setting("repo", "repo", "ROUTE_RECONCILER_REPO", "str", "git repository holding routes/"),
+    Setting("branch", "branch", "ROUTE_RECONCILER_BRANCH", "str", "proposal branch"),
+    Setting("reviewedRef", "reviewed_ref", "ROUTE_RECONCILER_REVIEWED_REF", "str", "reviewed ref"),
+    Setting("remote", "remote", "ROUTE_RECONCILER_REMOTE", "str", "git remote"),
+    Setting(
+        "maxRouteLoss",
+        "max_route_loss",
+        "ROUTE_RECONCILER_MAX_ROUTE_LOSS",
+        "str",
+        "render guard: largest share of committed routes a render may remove",
+    ),
+    Setting("aviController", "avi_controller", "AVI_CONTROLLER", "str", "Avi Controller URL"),
+    Setting("aviTenant", "avi_tenant", "AVI_TENANT", "str", "X-Avi-Tenant"),
+    Setting("aviVersion", "avi_version", "AVI_VERSION", "str", "X-Avi-Version"),
+    Setting("aviCaBundle", "avi_ca_bundle", "AVI_CA_BUNDLE", "str", "CA bundle for the controller"),
+    Setting("aviInsecure", "avi_insecure", "AVI_INSECURE", "bool", "skip TLS verification"),
+    Setting(
+        "seGroups",
+        "se_group",
+        "ROUTE_RECONCILER_SE_GROUPS",
+        "list",
+        "SE groups that must carry clustername=<cluster>",
+    ),
+    Setting("writeMode", "write_mode", "ROUTE_RECONCILER_WRITE_MODE", "str", "put or patch"),
+    Setting(
+        "maxDelete",
+        "max_delete",
+        "ROUTE_RECONCILER_MAX_DELETE",
+        "int",
+        "apply guard: most deletions in one apply",
+    ),
+    Setting("heal", "heal", "ROUTE_RECONCILER_HEAL", "bool", "apply also undoes drift"),
+    Setting("githubRepository", "github_repo", "GITHUB_REPOSITORY", "str", "owner/name for PRs"),
+    Setting(
+        "githubApiUrl", "github_api_url", "GITHUB_API_URL", "str", "GitHub (Enterprise) API URL"
+    ),
+    Setting("logFormat", "log_format", "ROUTE_RECONCILER_LOG_FORMAT", "str", "text or json"),
+    Setting(
+        "metricsFile",
+        "metrics_file",
+        "ROUTE_RECONCILER_METRICS_FILE",
+        "str",
+        "Prometheus textfile to write",
+    ),
+    Setting("pushgateway", "pushgateway", "ROUTE_RECONCILER_PUSHGATEWAY", "str", "Pushgateway URL"),
+    Setting(
+        "leaseNamespace",
+        "lease_namespace",
+        "ROUTE_RECONCILER_LEASE_NAMESPACE",
+        "str",
+        "namespace of the run Lease (in a cluster)",
+    ),
+)
+_BY_KEY = {setting.key: setting for setting in SETTINGS}
+_SECRET_WORDS = ("password", "token", "secret", "credential")
+
+
+def configured_defaults(
+    config_file: str | None, ako_values: str | None, environ: Mapping[str, str]
+) -> tuple[dict[str, Any], list[str]]:
+    """Values for argparse defaults (highest precedence applied last), and warnings."""
+    values: dict[str, Any] = {}
+    warnings: list[str] = []
+    if ako_values:
+        helm_values = _read_yaml(ako_values, "--ako-values")
+        values.update(from_ako_values(helm_values))
+        warnings += ako_values_warnings(helm_values)
+    if config_file:
+        values.update(from_config(_read_yaml(config_file, "--config"), config_file))
+    values.update(from_environment(environ))
+    return values, warnings
+
+
+def from_config(document: Any, source: str) -> dict[str, Any]:
+    if document is None:
+        return {}
+    if not isinstance(document, Mapping):
+        raise InputError(f"{source}: expected a mapping of settings, got {type(document).__name__}")
+    values = {}
+    for key, value in document.items():
+        setting = _BY_KEY.get(str(key))
+        if setting is None:
+            hint = (
+                " (credentials come only from the environment or files)"
+                if any(word in str(key).lower() for word in _SECRET_WORDS)
+                else ""
+            )
+            raise InputError(f"{source}: {key}: unknown setting{hint}")
+        values[setting.dest] = _typed(setting, value, f"{source}: {key}")
+    return values
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    values = {}
+    for setting in SETTINGS:
+        if setting.env and environ.get(setting.env, "") != "":
+            values[setting.dest] = _typed(
+                setting, environ[setting.env], f"environment {setting.env}"
+            )
+    return values
+
+
+def from_ako_values(values: Any) -> dict[str, Any]:
+    """AKO's Helm values.yaml: the settings an AKO user already has."""
+    if not isinstance(values, Mapping):
+        raise InputError("--ako-values: expected AKO's values.yaml mapping")
+    ako = values.get("AKOSettings") or {}
+    controller = values.get("ControllerSettings") or {}
+    network = values.get("NetworkSettings") or {}
+    result: dict[str, Any] = {}
+    _copy(result, "cluster_name", ako.get("clusterName"))
+    plugin = ako.get("cniPlugin")
+    if plugin is not None:
+        plugin = str(plugin).strip().lower()
+        if plugin not in ("", "cilium"):
+            raise InputError(
+                f"--ako-values: AKOSettings.cniPlugin {plugin!r} is not supported "
+                "(supported: cilium, or empty for Node podCIDRs)"
+            )
+        result["cni_plugin"] = plugin or "kubernetes"
+    _copy(result, "ip_family", ako.get("ipFamily"))
+    host = controller.get("controllerHost")
+    if host:
+        result["avi_controller"] = host if "://" in str(host) else f"https://{host}"
+    _copy(result, "cloud", controller.get("cloudName"))
+    _copy(result, "avi_tenant", controller.get("tenantName"))
+    _copy(result, "avi_version", controller.get("controllerVersion"))
+    _copy(result, "vrf", controller.get("vrfName"))
+    if controller.get("serviceEngineGroupName"):
+        result["se_group"] = [str(controller["serviceEngineGroupName"])]
+    if network.get("nodeNetworkList"):
+        result["node_networks"] = [
+            str(cidr)
+            for entry in network["nodeNetworkList"]
+            for cidr in (entry or {}).get("cidrs") or []
+        ]
+    return result
+
+
+def ako_values_warnings(values: Any) -> list[str]:
+    ako = (values or {}).get("AKOSettings") or {} if isinstance(values, Mapping) else {}
+    if str(ako.get("disableStaticRouteSync", "false")).lower() != "true":
+        return [
+            "AKOSettings.disableStaticRouteSync is not true: AKO will keep writing these "
+            "routes itself; set it to true when route-reconciler takes over"
+        ]
+    return []
+
+
+def _copy(result: dict[str, Any], dest: str, value: Any) -> None:
+    if value not in (None, ""):
+        result[dest] = str(value)
+
+
+def _typed(setting: Setting, value: Any, where: str) -> Any:
+    if setting.kind == "bool":
+        text = str(value).strip().lower()
+        if isinstance(value, bool) or text in ("true", "false"):
+            return value if isinstance(value, bool) else text == "true"
+        raise InputError(f"{where}: expected true or false, got {value!r:.40}")
+    if setting.kind == "int":
+        try:
+            return int(str(value))
+        except ValueError:
+            raise InputError(f"{where}: expected a whole number, got {value!r:.40}") from None
+    if setting.kind == "list":
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list):
+            raise InputError(f"{where}: expected a list, got {value!r:.40}")
+        return [str(item).strip() for item in items if str(item).strip()]
+    if isinstance(value, (Mapping, list)):
+        raise InputError(f"{where}: expected a single value, got {type(value).__name__}")
+    return str(value)
+
+
+def _read_yaml(path: str, flag: str) -> Any:
+    try:
+        return yamlio.load(Path(path).read_bytes())
+    except OSError as error:
+        raise InputError(f"{flag} {path}: cannot read ({error.strerror})") from None
+    except yaml.YAMLError as error:
+        raise InputError(
+            f"{flag} {path}: not valid YAML ({getattr(error, 'problem', error)})"
+        ) from None
