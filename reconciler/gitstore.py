@@ -126,6 +126,45 @@ class GitStore:
             raise InputError(f"reviewed ref {ref} does not exist in {self.root}")
         return commit
 
+    def sync_branch(self, branch: str, remote: str) -> None:
+        """Continue the proposal where the remote has it: a fresh clone (a CronJob) has no local
+        branch, and a local branch behind the remote is fast-forwarded."""
+        if not self.has_remote(remote):
+            return
+        self._git_remote(
+            "fetch",
+            remote,
+            "--force",
+            "--prune",
+            "--no-tags",
+            f"+refs/heads/*:refs/remotes/{remote}/*",
+        )
+        remote_tip = self.resolve(f"refs/remotes/{remote}/{branch}")
+        local_tip = self.resolve(f"refs/heads/{branch}")
+        behind = local_tip is None or self.is_ancestor(local_tip, remote_tip or local_tip)
+        if remote_tip and behind and self._checked_out() != branch:
+            self.repo.git.update_ref(f"refs/heads/{branch}", remote_tip, local_tip or "0" * 40)
+
+    def reset_branch(self, branch: str, commit: str, remote: str) -> bool:
+        """Point the proposal branch at `commit` (compare-and-swap) and push that."""
+        old_tip = self.resolve(f"refs/heads/{branch}") or "0" * 40
+        if self._checked_out() == branch:
+            return False
+        self.repo.git.update_ref(f"refs/heads/{branch}", commit, old_tip)
+        return self.push_branch(branch, remote)
+
+    def push_branch(self, branch: str, remote: str) -> bool:
+        """Push the proposal branch when the remote differs; the lease refuses to overwrite a
+        push someone else made since our fetch. True when something was pushed."""
+        local_tip = self.resolve(f"refs/heads/{branch}")
+        remote_tip = self.resolve(f"refs/remotes/{remote}/{branch}")
+        if local_tip is None or local_tip == remote_tip or not self.has_remote(remote):
+            return False
+        lease = f"--force-with-lease=refs/heads/{branch}:{remote_tip or ''}"
+        self._git_remote("push", remote, lease, f"refs/heads/{branch}:refs/heads/{branch}")
+        self.repo.git.update_ref(f"refs/remotes/{remote}/{branch}", local_tip)
+        return True
+
     def verify_signature(self, commit: str) -> str | None:
         """None when `git verify-commit` accepts the commit, else git's reason."""
         try:

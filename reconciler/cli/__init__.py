@@ -8,11 +8,11 @@ import sys
 from collections.abc import Sequence
 
 from reconciler import __version__
-from reconciler.cli import apply, check, demo, plan, render, sim
+from reconciler.cli import apply, check, demo, plan, propose, render, run, sim
 from reconciler.errors import EXIT_ERROR, InputError, ReconcilerError
 from reconciler.settings import configured_defaults
 
-COMMANDS = (render, check, plan, apply, demo, sim)
+COMMANDS = (render, check, plan, apply, propose, run, demo, sim)
 
 
 def apply_configuration(parser: argparse.ArgumentParser, arguments: list[str]) -> None:

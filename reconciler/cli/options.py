@@ -6,11 +6,13 @@ import argparse
 import os
 
 from reconciler.avi.client import DEFAULT_API_VERSION, AviClient, AviSettings
+from reconciler.errors import InputError
 from reconciler.gitstore import GitStore
 from reconciler.ipam.kube import KubeSource, api_client
 from reconciler.ipam.modes import CNI_PLUGIN_CHOICES
 from reconciler.ipam.snapshot import SnapshotSource
 from reconciler.ipam.source import ClusterSource
+from reconciler.review.github import GitHubClient, GitHubSettings
 from reconciler.routes import IpFamily, validate_cluster_name
 
 
@@ -135,3 +137,34 @@ def add_remote_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--remote", default="origin", help="git remote holding the reviewed ref; fetched first"
     )
+
+
+def add_github_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("GitHub", "token only from GITHUB_TOKEN or GITHUB_TOKEN_FILE")
+    group.add_argument("--github-repo", metavar="OWNER/NAME", help="repository for pull requests")
+    group.add_argument(
+        "--github-api-url", metavar="URL", help="API base; GitHub Enterprise: https://HOST/api/v3"
+    )
+
+
+def github_client(args: argparse.Namespace) -> GitHubClient:
+    if not args.github_repo:
+        raise InputError("--github-repo (or githubRepository, GITHUB_REPOSITORY) is not set")
+    settings = GitHubSettings.from_env(
+        os.environ, repository=args.github_repo, api_url=args.github_api_url
+    )
+    return GitHubClient(settings)
+
+
+def add_run_output_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("output")
+    group.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="json: one JSON object per line, for log pipelines",
+    )
+    group.add_argument(
+        "--metrics-file", metavar="FILE", help="write Prometheus metrics to this textfile"
+    )
+    group.add_argument("--pushgateway", metavar="URL", help="push Prometheus metrics here")

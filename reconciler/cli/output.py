@@ -1,23 +1,52 @@
-"""Human output shared by commands: warnings and errors go to stderr, results to stdout."""
+"""Human and machine output shared by commands.
+
+Text: results on stdout, warnings and errors on stderr. JSON (`--log-format json`): one JSON
+object per line on stderr, for Kubernetes log pipelines. Nothing secret is ever passed here.
+"""
 
 from __future__ import annotations
 
+import json
 import sys
+import time
+from typing import Any
 
 from reconciler.ipam.model import ClusterIpam
 from reconciler.routes import RouteComputation
 
 
-def print_ipam(ipam: ClusterIpam) -> None:
-    print(f"IPAM mode: {ipam.mode} ({'; '.join(ipam.evidence)})")
+class Log:
+    def __init__(self, log_format: str = "text") -> None:
+        self.json = log_format == "json"
+
+    def event(self, level: str, message: str, **fields: Any) -> None:
+        if self.json:
+            record = {
+                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "level": level,
+                "msg": message,
+                **fields,
+            }
+            print(json.dumps(record, default=str), file=sys.stderr, flush=True)
+        elif level in ("warning", "error"):
+            print(f"{level}: {message}", file=sys.stderr)
+        else:
+            print(message)
 
 
-def print_problems(computation: RouteComputation) -> bool:
-    """Print warnings, errors and conflicts; True when any of them must fail the run."""
+def print_ipam(ipam: ClusterIpam, log: Log | None = None) -> None:
+    (log or Log()).event(
+        "info", f"IPAM mode: {ipam.mode} ({'; '.join(ipam.evidence)})", mode=str(ipam.mode)
+    )
+
+
+def print_problems(computation: RouteComputation, log: Log | None = None) -> bool:
+    """Report warnings, errors and conflicts; True when any of them must fail the run."""
+    log = log or Log()
     for warning in computation.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        log.event("warning", warning)
     for error in computation.errors:
-        print(f"error: {error}", file=sys.stderr)
+        log.event("error", error)
     for conflict in computation.conflicts:
-        print(f"error: conflict: {conflict}", file=sys.stderr)
+        log.event("error", f"conflict: {conflict}")
     return bool(computation.errors or computation.conflicts)

@@ -31,6 +31,11 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         action="store_true",
         help="commit on the proposal branch (never on the reviewed ref)",
     )
+    add_render_guard_options(parser)
+    parser.set_defaults(run=run)
+
+
+def add_render_guard_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-route-loss",
         type=_fraction,
@@ -40,7 +45,6 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser.add_argument(
         "--allow-mass-delete", action="store_true", help="override the route-loss guard"
     )
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

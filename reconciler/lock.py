@@ -1,0 +1,122 @@
+"""One run per cluster at a time: a Kubernetes Lease in a cluster, a file lock elsewhere.
+
+Avi's 412 already stops lost updates on the VRF; the lock also keeps two runs from racing on
+the proposal branch and the pull request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from reconciler.errors import ApiError, GuardRefusal
+
+LEASE_SECONDS = 600
+
+
+def holder_identity() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+@contextlib.contextmanager
+def file_lock(git_dir: Path, cluster: str) -> Iterator[None]:
+    path = git_dir / f"route-reconciler-{cluster}.lock"
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise GuardRefusal(
+                f"another run for cluster {cluster} holds {path}; not interleaving"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def lease_lock(
+    api: client.ApiClient, namespace: str, cluster: str, now: datetime | None = None
+) -> Iterator[None]:
+    """Take `route-reconciler-<cluster>` unless another holder's lease is still running."""
+    leases: Any = client.CoordinationV1Api(api)  # raw dicts in and out, as everywhere else
+    name = f"route-reconciler-{cluster}"
+    identity = holder_identity()
+    stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    spec = {
+        "holderIdentity": identity,
+        "leaseDurationSeconds": LEASE_SECONDS,
+        "acquireTime": stamp,
+        "renewTime": stamp,
+    }
+    current = _read_lease(leases, namespace, name)
+    try:
+        if current is None:
+            leases.create_namespaced_lease(
+                namespace,
+                {
+                    "apiVersion": "coordination.k8s.io/v1",
+                    "kind": "Lease",
+                    "metadata": {"name": name},
+                    "spec": spec,
+                },
+                _preload_content=False,
+            )
+        else:
+            _refuse_if_held(current, identity, cluster, now or datetime.now(UTC))
+            current["spec"] = spec
+            leases.replace_namespaced_lease(name, namespace, current, _preload_content=False)
+    except ApiException as error:
+        if error.status == 409:
+            raise GuardRefusal(
+                f"another run for cluster {cluster} took Lease {namespace}/{name} first"
+            ) from None
+        raise ApiError(
+            f"Lease {namespace}/{name}: Kubernetes API answered {error.status}"
+        ) from None
+    try:
+        yield
+    finally:
+        released = _read_lease(leases, namespace, name)
+        if released is not None and (released.get("spec") or {}).get("holderIdentity") == identity:
+            released["spec"] = {**released["spec"], "holderIdentity": None}
+            with contextlib.suppress(ApiException):
+                leases.replace_namespaced_lease(name, namespace, released, _preload_content=False)
+
+
+def _read_lease(leases: Any, namespace: str, name: str) -> dict[str, Any] | None:
+    try:
+        response = leases.read_namespaced_lease(name, namespace, _preload_content=False)
+    except ApiException as error:
+        if error.status == 404:
+            return None
+        raise ApiError(
+            f"Lease {namespace}/{name}: Kubernetes API answered {error.status}"
+        ) from None
+    lease: dict[str, Any] = json.loads(response.data)
+    return lease
+
+
+def _refuse_if_held(lease: dict[str, Any], identity: str, cluster: str, now: datetime) -> None:
+    spec = lease.get("spec") or {}
+    holder = spec.get("holderIdentity")
+    if not holder or holder == identity:
+        return
+    renewed = spec.get("renewTime") or spec.get("acquireTime")
+    if renewed is None:
+        return
+    age = (now - datetime.fromisoformat(renewed.replace("Z", "+00:00"))).total_seconds()
+    if age < int(spec.get("leaseDurationSeconds") or LEASE_SECONDS):
+        raise GuardRefusal(
+            f"run for cluster {cluster} is held by {holder} (Lease renewed {int(age)} s ago)"
+        )

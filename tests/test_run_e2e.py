@@ -1,0 +1,165 @@
+"""End to end, as the CronJob runs it: a fresh clone per run of a real bare remote, the fake
+Kubernetes API, the fake GitHub API and the Avi stand-in. One pull request is opened for a
+cluster change, updated on the next, closed when the cluster returns to the reviewed state,
+and once merged, applied to Avi."""
+
+from __future__ import annotations
+
+import git
+import pytest
+from helpers import cilium_config, cilium_node, init_repo, node
+
+from reconciler.cli import main
+from reconciler.sim.avi import AviSim
+from reconciler.sim.github import FakeGitHub
+from reconciler.sim.kube import FakeKubeApi
+
+NODES = {"w1": "10.0.1.0/24", "w2": "10.0.2.0/24"}
+
+
+def add_node(cluster: FakeKubeApi, name: str, cidr: str) -> None:
+    cluster.apply(node(name, f"192.168.10.{name[1:]}"))
+    cluster.apply(cilium_node(name, [cidr]))
+
+
+def remove_node(cluster: FakeKubeApi, name: str) -> None:
+    cluster.delete("Node", name)
+    cluster.delete("CiliumNode", name)
+
+
+class Job:
+    def __init__(self, tmp_path, capsys, cluster, github, avi, remote):
+        self.tmp_path, self.capsys, self.github, self.avi, self.remote = (
+            tmp_path,
+            capsys,
+            github,
+            avi,
+            remote,
+        )
+        self.kubeconfig = str(cluster.write_kubeconfig(tmp_path / "kubeconfig"))
+        self.runs = 0
+
+    def run(self, *extra: str) -> tuple[int, str]:
+        """Each run starts from a fresh clone, like a CronJob pod."""
+        self.runs += 1
+        workdir = self.tmp_path / f"run-{self.runs}"
+        git.Repo.clone_from(self.remote.working_dir, workdir)
+        code = main(
+            [
+                "run",
+                "--cluster-name",
+                "c",
+                "--repo",
+                str(workdir),
+                "--kubeconfig",
+                self.kubeconfig,
+                "--github-repo",
+                "acme/routes",
+                "--github-api-url",
+                self.github.url,
+                "--avi-controller",
+                self.avi.url,
+                *extra,
+            ]
+        )
+        captured = self.capsys.readouterr()
+        return code, captured.out + captured.err
+
+    def merge(self, number: int) -> None:
+        """A reviewer presses merge: main gets a merge commit of the proposal branch."""
+        reviewer = git.Repo.clone_from(self.remote.working_dir, self.tmp_path / f"review-{number}")
+        reviewer.git.merge(
+            "--no-ff", "-m", f"Merge pull request #{number}", "origin/route-reconciler/c"
+        )
+        reviewer.git.push("origin", "main")
+        self.github.merge(number, reviewer.head.commit.hexsha)
+
+    def avi_routes(self) -> set[str]:
+        return {
+            f"{r['prefix']['ip_addr']['addr']}/{r['prefix']['mask']}"
+            for r in self.avi.vrf("global")["static_routes"]
+        }
+
+
+@pytest.fixture
+def job(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_testtoken123")
+    monkeypatch.setenv("AVI_USERNAME", "admin")
+    monkeypatch.setenv("AVI_PASSWORD", "avi-secret-pw")
+    remote = git.Repo.init(tmp_path / "remote.git", bare=True, initial_branch="main")
+    seed = init_repo(tmp_path / "seed")
+    seed.create_remote("origin", remote.working_dir)
+    seed.git.push("origin", "main")
+    objects = [cilium_config()]
+    for name, cidr in NODES.items():
+        objects += [node(name, f"192.168.10.{name[1:]}"), cilium_node(name, [cidr])]
+    with (
+        FakeKubeApi(objects) as cluster,
+        AviSim(password="avi-secret-pw") as avi,
+        FakeGitHub(token="ghp_testtoken123", git_dir=remote.working_dir) as github,
+    ):
+        yield Job(tmp_path, capsys, cluster, github, avi, remote), cluster
+
+
+def test_pull_request_lifecycle_then_apply_after_merge(job):
+    job, cluster = job
+    code, out = job.run()
+    assert code == 2, out
+    assert "pull request #1 opened" in out and "apply: nothing reviewed yet" in out
+    assert len(job.github.pulls) == 1
+    body = job.github.pulls[0]["body"]
+    assert "#### Reviewed changes" in body and "`10.0.1.0/24`" in body and "IPAM mode" in body
+
+    code, out = job.run()
+    assert code == 0, out
+    assert "pull request #1 unchanged" in out
+    assert [r.method for r in job.github.requests if r.method != "GET"] == ["POST"]
+
+    add_node(cluster, "w3", "10.0.3.0/24")
+    code, out = job.run()
+    assert code == 2 and "pull request #1 updated, branch pushed" in out
+    assert "`10.0.3.0/24`" in job.github.pulls[0]["body"]
+    assert job.avi_routes() == set()  # nothing reviewed, nothing applied
+
+    job.merge(1)
+    code, out = job.run()
+    assert code == 2, out
+    assert "nothing to propose" in out and "apply 3 change(s)" in out
+    assert job.avi_routes() == {"10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"}
+
+    add_node(cluster, "w4", "10.0.4.0/24")
+    code, out = job.run()
+    assert "pull request #2 opened" in out
+    remove_node(cluster, "w4")
+    code, out = job.run()
+    assert code == 2 and "pull request #2 closed" in out
+    pull = next(p for p in job.github.pulls if p["number"] == 2)
+    assert pull["state"] == "closed"
+    assert "back to the reviewed state" in job.github.comments[2][-1]["body"]
+
+    code, out = job.run()
+    assert code == 0, out
+    assert len(job.github.pulls) == 2
+
+
+def test_stages_can_be_switched_off_and_json_logs(job):
+    job, _ = job
+    code, out = job.run("--no-propose", "--no-apply", "--log-format", "json")
+    assert code == 2
+    assert job.github.pulls == []
+    import json
+
+    last = json.loads(out.strip().splitlines()[-1])
+    assert last["exit_code"] == 2 and last["msg"].startswith("run c/global: render 2 added")
+
+
+def test_metrics_textfile(job, tmp_path):
+    job, _ = job
+    metrics = tmp_path / "metrics.prom"
+    job.run("--no-apply", "--metrics-file", str(metrics))
+    text = metrics.read_text()
+    assert 'route_reconciler_desired_routes{cluster="c",vrf="global"} 2.0' in text
+    assert (
+        'route_reconciler_stage_duration_seconds{cluster="c",stage="render",vrf="global"}' in text
+    )
+    assert "route_reconciler_last_success_timestamp_seconds" in text
