@@ -235,3 +235,41 @@ def test_plan_targets_and_exit_codes(world):
     assert code == 0
     code, out, _ = world.cli("plan", "--output", "markdown")
     assert "#### Reviewed changes" in out and "`10.0.2.0/24`" in out
+
+
+def test_plan_comment_is_one_sticky_comment_updated_not_duplicated(world, monkeypatch):
+    from reconciler.sim.github import FakeGitHub
+
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_plan_token")
+    world.reviewed(W1)
+    world.cli("apply")
+    world.reviewed(W1, W2, branch="route-reconciler/c")
+    with FakeGitHub(token="ghp_plan_token") as github:
+        pull = requests_post_pull(github)
+        args = (
+            "--comment-on",
+            str(pull),
+            "--github-repo",
+            "acme/routes",
+            "--github-api-url",
+            github.url,
+        )
+        world.cli("plan", *args)
+        world.reviewed(W1, W2, W3, branch="route-reconciler/c")
+        world.cli("plan", *args)
+        comments = github.comments[pull]
+    assert len(comments) == 1
+    assert "`10.0.3.0/24`" in comments[0]["body"]
+    assert "ghp_plan_token" not in comments[0]["body"]
+
+
+def requests_post_pull(github) -> int:
+    import requests
+
+    response = requests.post(
+        f"{github.url}/repos/acme/routes/pulls",
+        json={"title": "t", "head": "route-reconciler/c", "base": "main", "body": ""},
+        headers={"Authorization": "Bearer ghp_plan_token"},
+        timeout=5,
+    )
+    return int(response.json()["number"])

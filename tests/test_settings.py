@@ -52,7 +52,7 @@ def test_ako_values_map_to_settings():
     }
     assert "never-read" not in str(values)
     assert from_ako_values({"AKOSettings": {"cniPlugin": ""}})["cni_plugin"] == "kubernetes"
-    with pytest.raises(InputError, match="AKOSettings.cniPlugin 'calico' is not supported"):
+    with pytest.raises(InputError, match=r"AKOSettings\.cniPlugin 'calico' is not supported"):
         from_ako_values({"AKOSettings": {"cniPlugin": "calico"}})
 
 

@@ -9,16 +9,19 @@ from reconciler.apply import Target, check_manifest_target, load_base_routes, pl
 from reconciler.cli.options import (
     add_avi_options,
     add_cluster_name,
+    add_github_options,
     add_manifest_options,
     add_remote_option,
     avi_client,
     git_store,
+    github_client,
 )
 from reconciler.errors import EXIT_CHANGED, EXIT_OK, InputError
 from reconciler.gitstore import GitStore
 from reconciler.manifest import Manifest, manifest_path, parse_manifest
 from reconciler.render import load_committed
 from reconciler.report import render_json, render_markdown, render_text
+from reconciler.review.github import fit_body
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -39,6 +42,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "tree, or the reviewed ref",
     )
     parser.add_argument("--output", "-o", choices=("text", "json", "markdown"), default="text")
+    parser.add_argument(
+        "--comment-on",
+        type=int,
+        metavar="PR",
+        help="also keep the markdown plan as one sticky comment on pull request PR",
+    )
+    add_github_options(parser)
     add_avi_options(parser)
     parser.set_defaults(run=run)
 
@@ -68,6 +78,10 @@ def run(args: argparse.Namespace) -> int:
     with avi_client(args) as avi:
         vrf_uuid = str(avi.find_vrf(target.vrf, target.cloud)["uuid"])
         _, _, plan = plan_against(avi, vrf_uuid, target, base, wanted.routes)
+    if args.comment_on is not None:
+        marker = f"<!-- route-reconciler:plan:{target.cluster}/{target.vrf} -->"
+        with github_client(args) as github:
+            github.upsert_sticky_comment(args.comment_on, marker, fit_body(render_markdown(plan)))
     if args.output == "json":
         print(render_json(plan), end="")
     elif args.output == "markdown":
