@@ -216,3 +216,9 @@ def test_kubeconfig_pointing_nowhere(tmp_path, capsys):
     )
     assert code == 1
     assert "unreachable" in err
+
+
+def test_progress_on_a_terminal_counts_items_per_page(serve, capsys):
+    _, kubeconfig = serve(objects(12))
+    KubeSource(api_client(kubeconfig), page_size=5, progress=True).nodes()
+    assert capsys.readouterr().err == "\rreading nodes: 5\rreading nodes: 10\rreading nodes: 12\n"

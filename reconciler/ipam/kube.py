@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -43,7 +44,10 @@ def api_client(kubeconfig: str | None = None, context: str | None = None) -> cli
 
 
 class KubeSource:
-    def __init__(self, api: client.ApiClient, page_size: int = PAGE_SIZE) -> None:
+    def __init__(
+        self, api: client.ApiClient, page_size: int = PAGE_SIZE, progress: bool | None = None
+    ) -> None:
+        self.progress = sys.stderr.isatty() if progress is None else progress
         self.core = client.CoreV1Api(api)
         self.custom = client.CustomObjectsApi(api)
         self.page_size = page_size
@@ -101,6 +105,9 @@ class KubeSource:
                         raise ApiError(f"list {resource}: response has no items list")
                     items.extend(page_items)
                     token = (page.get("metadata") or {}).get("continue")
+                    if self.progress:
+                        end = "\n" if not token else ""
+                        print(f"\rreading {resource}: {len(items)}", end=end, file=sys.stderr)
                     if not token:
                         return items
             except _Expired:
