@@ -17,7 +17,8 @@ from reconciler.gitstore import GitStore
 from reconciler.guards import empty_target_guard, max_delete_guard
 from reconciler.manifest import Manifest, manifest_path
 from reconciler.ownership import LiveState, classify
-from reconciler.plan import Change, Plan, selected_changes, three_way_plan
+from reconciler.plan import BlockedRoute, Change, Plan, selected_changes, three_way_plan
+from reconciler.policy import POLICY_REASON, RoutePolicy, enforce
 from reconciler.render import load_committed
 from reconciler.routes import Route
 from reconciler.vrf_update import actual_ours, expected_ours, patch_bodies, rebuilt_static_routes
@@ -44,6 +45,7 @@ class ApplySettings:
     allow_mass_delete: bool = False
     dry_run: bool = False
     require_signed_commits: bool = False
+    policy: RoutePolicy = field(default_factory=RoutePolicy)
 
 
 @dataclass
@@ -56,6 +58,10 @@ class ApplyResult:
     conflicts_retried: int = 0
     last_modified: str | None = None
     recorded: bool = False
+
+    @property
+    def policy_blocked(self) -> list[BlockedRoute]:
+        return [b for b in self.plan.blocked if b.reason.startswith(POLICY_REASON)]
 
 
 def check_manifest_target(manifest: Manifest, target: Target, where: str) -> None:
@@ -87,10 +93,14 @@ def plan_against(
     target: Target,
     base: Sequence[Route] | None,
     wanted: Sequence[Route],
+    policy: RoutePolicy,
 ) -> tuple[dict[str, Any], LiveState, Plan]:
+    """A route the policy blocks is left as it is on Avi: never written, never deleted."""
     vrf_object = avi.get_vrf(vrf_uuid)
     live = classify(vrf_object.get("static_routes") or [], target.cluster)
-    return vrf_object, live, three_way_plan(target.cluster, target.vrf, base, wanted, live)
+    allowed, blocked = enforce(wanted, policy)
+    plan = three_way_plan(target.cluster, target.vrf, base, allowed, live, blocked)
+    return vrf_object, live, plan
 
 
 def apply_reviewed(store: GitStore, avi: AviClient, settings: ApplySettings) -> ApplyResult:
@@ -112,7 +122,12 @@ def apply_reviewed(store: GitStore, avi: AviClient, settings: ApplySettings) -> 
     result = reconcile_vrf(avi, vrf_uuid, base, wanted.routes, settings)
     result.reviewed_commit = reviewed
     already = store.applied_commit(target.cluster, target.vrf) == reviewed
-    if not settings.dry_run and not result.skipped_conflicts and not already:
+    if (
+        not settings.dry_run
+        and not result.skipped_conflicts
+        and not result.policy_blocked
+        and not already
+    ):
         store.record_applied(target.cluster, target.vrf, reviewed, settings.remote)
         result.recorded = True
     return result
@@ -127,7 +142,9 @@ def reconcile_vrf(
 ) -> ApplyResult:
     """Plan from a fresh read, guard, write, verify; on 412 start over from a new read."""
     for attempt in range(MAX_CONFLICT_RETRIES):
-        vrf_object, live, plan = plan_against(avi, vrf_uuid, settings.target, base, wanted)
+        vrf_object, live, plan = plan_against(
+            avi, vrf_uuid, settings.target, base, wanted, settings.policy
+        )
         result = ApplyResult("", plan, conflicts_retried=attempt)
         changes = selected_changes(plan, settings.heal)
         result.skipped_conflicts = [c for c in plan.changes if c.conflict and c not in changes]

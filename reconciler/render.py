@@ -4,7 +4,7 @@ error leaves git untouched."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reconciler.changes import RouteChange, route_changes, summarize
 from reconciler.errors import GuardRefusal, InputError
@@ -13,6 +13,8 @@ from reconciler.guards import route_loss_guard
 from reconciler.ipam.read import ClusterRead, read_cluster
 from reconciler.ipam.source import ClusterSource
 from reconciler.manifest import Manifest, manifest_path, parse_manifest, render_manifest
+from reconciler.plan import BlockedRoute
+from reconciler.policy import RoutePolicy, enforce
 from reconciler.routes import IpFamily, RouteComputation, compute_routes
 
 COMMIT_DETAIL_LINES = 200
@@ -31,6 +33,7 @@ class RenderSettings:
     commit: bool = False
     max_route_loss: float = 0.5
     allow_mass_delete: bool = False
+    policy: RoutePolicy = field(default_factory=RoutePolicy)
 
     @property
     def proposal_branch(self) -> str:
@@ -46,6 +49,7 @@ class RenderResult:
     baseline: str
     changes: list[RouteChange]
     commit: str | None
+    blocked: list[BlockedRoute]
 
 
 def load_committed(
@@ -72,8 +76,10 @@ def render(source: ClusterSource, store: GitStore, settings: RenderSettings) -> 
     computation = compute_routes(
         cluster.ipam, settings.cluster, settings.ip_family, committed_routes
     )
+    policy = settings.policy.with_cilium_pools(cluster.cilium_config)
+    allowed, blocked = enforce(computation.routes, policy)
     manifest = Manifest(
-        settings.cluster, settings.vrf, settings.cloud, str(cluster.ipam.mode), computation.routes
+        settings.cluster, settings.vrf, settings.cloud, str(cluster.ipam.mode), tuple(allowed)
     )
     changes = route_changes(committed_routes, manifest.routes)
     if not settings.allow_mass_delete:
@@ -90,7 +96,9 @@ def render(source: ClusterSource, store: GitStore, settings: RenderSettings) -> 
         commit = store.commit_on_branch(
             settings.proposal_branch, baseline, {path: content}, commit_message(path, changes)
         )
-    return RenderResult(path, manifest, cluster, computation, _describe(baseline), changes, commit)
+    return RenderResult(
+        path, manifest, cluster, computation, _describe(baseline), changes, commit, blocked
+    )
 
 
 def commit_message(path: str, changes: list[RouteChange]) -> str:

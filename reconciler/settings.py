@@ -78,6 +78,34 @@ SETTINGS = (
         "apply guard: most deletions in one apply",
     ),
     Setting("heal", "heal", "ROUTE_RECONCILER_HEAL", "bool", "apply also undoes drift"),
+    Setting(
+        "allowedPodCidrs",
+        "allowed_pod_cidr",
+        "ROUTE_RECONCILER_ALLOWED_POD_CIDRS",
+        "list",
+        "route policy: pod pools every route must lie in (default: cilium-config pools)",
+    ),
+    Setting(
+        "minPrefixLength",
+        "min_prefix_length",
+        "ROUTE_RECONCILER_MIN_PREFIX_LENGTH",
+        "int",
+        "route policy: shortest IPv4 prefix allowed",
+    ),
+    Setting(
+        "minPrefixLengthV6",
+        "min_prefix_length_v6",
+        "ROUTE_RECONCILER_MIN_PREFIX_LENGTH_V6",
+        "int",
+        "route policy: shortest IPv6 prefix allowed",
+    ),
+    Setting(
+        "nodeNetworks",
+        "node_network",
+        "ROUTE_RECONCILER_NODE_NETWORKS",
+        "list",
+        "route policy: networks every next hop must lie in",
+    ),
     Setting("githubRepository", "github_repo", "GITHUB_REPOSITORY", "str", "owner/name for PRs"),
     Setting(
         "githubApiUrl", "github_api_url", "GITHUB_API_URL", "str", "GitHub (Enterprise) API URL"
@@ -177,7 +205,7 @@ def from_ako_values(values: Any) -> dict[str, Any]:
     if controller.get("serviceEngineGroupName"):
         result["se_group"] = [str(controller["serviceEngineGroupName"])]
     if network.get("nodeNetworkList"):
-        result["node_networks"] = [
+        result["node_network"] = [
             str(cidr)
             for entry in network["nodeNetworkList"]
             for cidr in (entry or {}).get("cidrs") or []

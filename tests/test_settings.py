@@ -48,7 +48,7 @@ def test_ako_values_map_to_settings():
         "avi_version": "22.1.5",
         "vrf": "vrf-k8s",
         "se_group": ["k8s-seg"],
-        "node_networks": ["192.168.10.0/24"],
+        "node_network": ["192.168.10.0/24"],
     }
     assert "never-read" not in str(values)
     assert from_ako_values({"AKOSettings": {"cniPlugin": ""}})["cni_plugin"] == "kubernetes"

@@ -12,18 +12,15 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import random
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from types import TracebackType
 from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
 import requests
 import urllib3
 
+from reconciler import http
 from reconciler.errors import ApiError, InputError
 
 logger = logging.getLogger(__name__)
@@ -35,8 +32,6 @@ DEFAULT_API_VERSION: Final = "22.1.3"
 PAGE_SIZE: Final = 200
 SESSION_REJECTED: Final = frozenset({401, 419})
 PATCH_OPERATIONS: Final = ("add", "replace", "delete")
-MAX_BACKOFF_SECONDS: Final = 30.0
-ERROR_TEXT_LIMIT: Final = 300
 WRITE_OUTCOME_UNKNOWN: Final = "the write outcome is unknown; re-read the VRF before trying again"
 
 
@@ -87,7 +82,12 @@ class AviSettings:
         return cls(
             controller=controller_url,
             username=username,
-            password=_password_from_env(environ),
+            password=http.secret_from_env(
+                environ,
+                "AVI_PASSWORD",
+                "the Avi password",
+                strip=lambda text: text.rstrip("\r\n"),  # spaces may be part of a password
+            ),
             tenant=tenant,
             api_version=api_version,
             ca_bundle=ca_bundle,
@@ -119,6 +119,7 @@ class AviClient:
                 "Accept": "application/json",
             }
         )
+        self._retry = http.RetryPolicy(settings.read_retries, settings.backoff_base)
         self._logged_in = False
         self.requests_made = 0
         self.bytes_sent = 0
@@ -128,12 +129,7 @@ class AviClient:
     def __enter__(self) -> AviClient:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     # the calls route-reconciler makes
@@ -264,72 +260,48 @@ class AviClient:
         *,
         retryable: bool,
     ) -> requests.Response:
-        """Send, retrying with jittered backoff on 5xx and lost connections when ``retryable``.
+        """Send, retrying on 5xx and lost connections only when ``retryable``.
 
         A write is never retried here: after a 5xx or a lost connection its outcome is unknown.
         """
-        attempts = 1 + (self._settings.read_retries if retryable else 0)
-        attempt = 1
-        while True:
-            try:
-                response = self._send(method, url, params, body)
-            except requests.exceptions.SSLError as exc:
-                raise ApiError(
-                    f"{label}: TLS with {self._base_url} failed ({exc}); give the controller's CA "
-                    "bundle, or (unsafe) turn verification off"
-                ) from exc
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                cause = f"no answer ({type(exc).__name__})"
-                if attempt < attempts:
-                    self._back_off(label, cause, attempt, attempts)
-                    attempt += 1
-                    continue
-                if retryable:
-                    raise ApiError(f"{label}: {cause} after {attempts} attempts: {exc}") from exc
-                raise ApiError(
-                    f"{label}: the connection failed mid-write ({type(exc).__name__}): "
-                    f"{WRITE_OUTCOME_UNKNOWN}"
-                ) from exc
-            if retryable and response.status_code >= 500 and attempt < attempts:
-                self._back_off(label, f"HTTP {response.status_code}", attempt, attempts)
-                attempt += 1
-                continue
-            return response
+
+        def no_answer(exc: requests.RequestException, attempts: int) -> str:
+            if retryable:
+                return f"{label}: no answer ({type(exc).__name__}) after {attempts} attempts: {exc}"
+            return (
+                f"{label}: the connection failed mid-write ({type(exc).__name__}): "
+                f"{WRITE_OUTCOME_UNKNOWN}"
+            )
+
+        return http.send_with_retries(
+            lambda: self._send(method, url, params, body),
+            label,
+            self._retry,
+            retryable=retryable,
+            tls_failed=lambda exc: (
+                f"{label}: TLS with {self._base_url} failed ({exc}); give the controller's CA "
+                "bundle, or (unsafe) turn verification off"
+            ),
+            no_answer=no_answer,
+        )
 
     def _send(
         self, method: str, url: str, params: Mapping[str, Any] | None, body: bytes | None
     ) -> requests.Response:
         token = self._csrf_token()
-        headers = {"X-CSRFToken": token} if token else {}
         self.requests_made += 1
         self.bytes_sent += len(body or b"")
-        started = time.monotonic()
-        response = self._session.request(
+        return http.timed_request(
+            self._session,
             method,
             url,
             params=params,
             data=body,
-            headers=headers,
+            headers={"X-CSRFToken": token} if token else {},
             timeout=self._settings.timeout,
             verify=self._verify,
             allow_redirects=False,
         )
-        logger.debug(
-            "%s %s -> HTTP %d in %.3f s",
-            method,
-            urlsplit(url).path,
-            response.status_code,
-            time.monotonic() - started,
-        )
-        return response
-
-    def _back_off(self, label: str, cause: str, attempt: int, attempts: int) -> None:
-        delay = min(MAX_BACKOFF_SECONDS, self._settings.backoff_base * 2 ** (attempt - 1))
-        delay *= random.uniform(0.5, 1.5)
-        logger.warning(
-            "%s: %s; retry %d of %d in %.2f s", label, cause, attempt, attempts - 1, delay
-        )
-        time.sleep(delay)
 
     def _decode(self, method: str, label: str, response: requests.Response) -> Any:
         status = response.status_code
@@ -366,19 +338,11 @@ class AviClient:
 
     def _reason(self, response: requests.Response) -> str:
         """The controller's ``error`` text, else a short excerpt of the body, secrets masked."""
-        try:
-            decoded = response.json()
-        except ValueError:
-            decoded = None
-        error = decoded.get("error") if isinstance(decoded, dict) else None
-        if isinstance(error, str):
-            text = error
-        else:
-            text = " ".join(response.text.split())[:ERROR_TEXT_LIMIT] or "empty body"
-        secrets = [self._settings.password, *(c.value for c in self._session.cookies if c.value)]
-        for secret in secrets:
-            text = text.replace(secret, "***")
-        return text
+        body = http.decoded(response)
+        error = body.get("error") if isinstance(body, dict) else None
+        text = error if isinstance(error, str) else http.excerpt(response)
+        cookies = (c.value for c in self._session.cookies if c.value)
+        return http.masked(text, [self._settings.password, *cookies])
 
     def _csrf_token(self) -> str | None:
         return next((c.value for c in self._session.cookies if c.name == "csrftoken"), None)
@@ -399,11 +363,7 @@ class _Redacted(bytes):
 
 def _check_controller_url(url: str) -> None:
     """Accept only a plain http(s) base URL; credentials belong in AVI_USERNAME/AVI_PASSWORD."""
-    try:
-        parts = urlsplit(url)
-        _ = parts.port
-    except ValueError:
-        raise InputError("the Avi controller URL is malformed") from None
+    parts = http.split_base_url(url, "the Avi controller URL")
     if "@" in parts.netloc:
         raise InputError(
             "the Avi controller URL must not embed credentials (user:password@host); "
@@ -413,25 +373,6 @@ def _check_controller_url(url: str) -> None:
         raise InputError(f"the Avi controller URL must be https://<host>, got {url!r}")
     if parts.query or parts.fragment:
         raise InputError(f"the Avi controller URL must be a base URL without query, got {url!r}")
-
-
-def _password_from_env(environ: Mapping[str, str]) -> str:
-    inline, path = environ.get("AVI_PASSWORD"), environ.get("AVI_PASSWORD_FILE")
-    if inline and path:
-        raise InputError("set either AVI_PASSWORD or AVI_PASSWORD_FILE, not both")
-    if inline:
-        return inline
-    if not path:
-        raise InputError("the Avi password is not set: set AVI_PASSWORD or AVI_PASSWORD_FILE")
-    try:
-        password = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
-    except UnicodeDecodeError:
-        raise InputError(f"AVI_PASSWORD_FILE {path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"AVI_PASSWORD_FILE {path}: {exc.strerror}") from None
-    if not password:
-        raise InputError(f"AVI_PASSWORD_FILE {path} is empty")
-    return password
 
 
 def _ref_name(ref: Any) -> str | None:

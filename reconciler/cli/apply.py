@@ -10,9 +10,11 @@ from reconciler.cli.options import (
     add_avi_options,
     add_cluster_name,
     add_manifest_options,
+    add_policy_options,
     add_remote_option,
     avi_client,
     git_store,
+    route_policy,
 )
 from reconciler.errors import EXIT_CHANGED, EXIT_OK, EXIT_REFUSED
 from reconciler.gitstore import applied_tag
@@ -55,6 +57,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         action="store_true",
         help="refuse a reviewed head without a valid signature (git verify-commit)",
     )
+    add_policy_options(parser)
     add_avi_options(parser)
     parser.set_defaults(run=run)
 
@@ -71,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
         allow_mass_delete=args.allow_mass_delete,
         dry_run=args.dry_run,
         require_signed_commits=args.require_signed_commits,
+        policy=route_policy(args),
     )
     with avi_client(args) as avi:
         result = apply_reviewed(git_store(args), avi, settings)
@@ -94,6 +98,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"skipped {change.action} {change.prefix}: {change.conflict}", file=sys.stderr)
     if result.recorded:
         print(f"recorded {applied_tag(target.cluster, target.vrf)} -> {reviewed}")
-    if result.skipped_conflicts:
+    if result.skipped_conflicts or result.policy_blocked:
         return EXIT_REFUSED
     return EXIT_CHANGED if result.applied else EXIT_OK

@@ -12,6 +12,7 @@ from reconciler.ipam.kube import KubeSource, api_client
 from reconciler.ipam.modes import CNI_PLUGIN_CHOICES
 from reconciler.ipam.snapshot import SnapshotSource
 from reconciler.ipam.source import ClusterSource
+from reconciler.policy import RoutePolicy, parse_networks
 from reconciler.review.github import GitHubClient, GitHubSettings
 from reconciler.routes import IpFamily, validate_cluster_name
 
@@ -168,3 +169,43 @@ def add_run_output_options(parser: argparse.ArgumentParser) -> None:
         "--metrics-file", metavar="FILE", help="write Prometheus metrics to this textfile"
     )
     group.add_argument("--pushgateway", metavar="URL", help="push Prometheus metrics here")
+
+
+def add_policy_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("route policy", "checked at render and again at apply")
+    group.add_argument(
+        "--allowed-pod-cidr",
+        action="append",
+        metavar="CIDR",
+        help="pod pool every route must lie in (repeatable); default: the "
+        "cluster-pool CIDRs of cilium-config when rendering",
+    )
+    group.add_argument(
+        "--min-prefix-length",
+        type=int,
+        default=8,
+        metavar="N",
+        help="shortest IPv4 prefix allowed; default 8",
+    )
+    group.add_argument(
+        "--min-prefix-length-v6",
+        type=int,
+        default=32,
+        metavar="N",
+        help="shortest IPv6 prefix allowed; default 32",
+    )
+    group.add_argument(
+        "--node-network",
+        action="append",
+        metavar="CIDR",
+        help="network every next hop must lie in (repeatable)",
+    )
+
+
+def route_policy(args: argparse.Namespace) -> RoutePolicy:
+    return RoutePolicy(
+        pod_pools=tuple(parse_networks(args.allowed_pod_cidr or (), "--allowed-pod-cidr")),
+        min_prefix_v4=args.min_prefix_length,
+        min_prefix_v6=args.min_prefix_length_v6,
+        node_networks=tuple(parse_networks(args.node_network or (), "--node-network")),
+    )

@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from reconciler.ipam.model import ClusterIpam
+from reconciler.plan import BlockedRoute
 from reconciler.routes import RouteComputation
 
 
@@ -50,3 +52,13 @@ def print_problems(computation: RouteComputation, log: Log | None = None) -> boo
     for conflict in computation.conflicts:
         log.event("error", f"conflict: {conflict}")
     return bool(computation.errors or computation.conflicts)
+
+
+def report_blocked(blocked: Sequence[BlockedRoute], log: Log) -> None:
+    for entry in blocked:
+        route = entry.route
+        log.event(
+            "error",
+            f"blocked: node {route.node} {route.prefix} via {route.next_hop}: {entry.reason}",
+            prefix=str(route.prefix),
+        )

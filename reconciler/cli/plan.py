@@ -11,10 +11,12 @@ from reconciler.cli.options import (
     add_cluster_name,
     add_github_options,
     add_manifest_options,
+    add_policy_options,
     add_remote_option,
     avi_client,
     git_store,
     github_client,
+    route_policy,
 )
 from reconciler.errors import EXIT_CHANGED, EXIT_OK, InputError
 from reconciler.gitstore import GitStore
@@ -49,6 +51,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="also keep the markdown plan as one sticky comment on pull request PR",
     )
     add_github_options(parser)
+    add_policy_options(parser)
     add_avi_options(parser)
     parser.set_defaults(run=run)
 
@@ -77,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     base = load_base_routes(store, target)
     with avi_client(args) as avi:
         vrf_uuid = str(avi.find_vrf(target.vrf, target.cloud)["uuid"])
-        _, _, plan = plan_against(avi, vrf_uuid, target, base, wanted.routes)
+        _, _, plan = plan_against(avi, vrf_uuid, target, base, wanted.routes, route_policy(args))
     if args.comment_on is not None:
         marker = f"<!-- route-reconciler:plan:{target.cluster}/{target.vrf} -->"
         with github_client(args) as github:

@@ -11,16 +11,19 @@ from reconciler.cli.options import (
     add_cluster_name,
     add_github_options,
     add_manifest_options,
+    add_policy_options,
     add_remote_option,
     avi_client,
     git_store,
     github_client,
+    route_policy,
 )
 from reconciler.cli.plan import target_manifest
 from reconciler.errors import EXIT_CHANGED, EXIT_OK
 from reconciler.gitstore import GitStore
 from reconciler.manifest import Manifest, manifest_path
 from reconciler.plan import Plan, three_way_plan
+from reconciler.policy import enforce
 from reconciler.propose import ProposeResult, offline_live, propose
 from reconciler.render import load_committed
 
@@ -36,6 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     add_manifest_options(parser)
     add_remote_option(parser)
     add_github_options(parser)
+    add_policy_options(parser)
     add_avi_options(parser)
     parser.set_defaults(run=run, target="proposal")
 
@@ -50,16 +54,18 @@ def proposal_plan(
     """Three-way against Avi when it is configured; else against the last applied (or reviewed)
     manifest, which shows the reviewed changes but no drift."""
     base = load_base_routes(store, target)
+    policy = route_policy(args)
     if avi_configured(args):
         with avi_client(args) as avi:
             vrf_uuid = str(avi.find_vrf(target.vrf, target.cloud)["uuid"])
-            return plan_against(avi, vrf_uuid, target, base, wanted.routes)[2]
+            return plan_against(avi, vrf_uuid, target, base, wanted.routes, policy)[2]
     if base is None:
         reviewed = store.reviewed_commit(args.reviewed_ref, args.remote)
         path = manifest_path(target.cluster, target.vrf)
         committed = load_committed(store, reviewed, path, target.cluster, target.vrf)
         base = committed.routes if committed else ()
-    return three_way_plan(target.cluster, target.vrf, base, wanted.routes, offline_live(base))
+    allowed, blocked = enforce(wanted.routes, policy)
+    return three_way_plan(target.cluster, target.vrf, base, allowed, offline_live(base), blocked)
 
 
 def run_propose(args: argparse.Namespace, store: GitStore, evidence: list[str]) -> ProposeResult:

@@ -9,11 +9,13 @@ from reconciler.cli.options import (
     add_cluster_name,
     add_cluster_options,
     add_manifest_options,
+    add_policy_options,
     cluster_source,
     git_store,
+    route_policy,
 )
-from reconciler.cli.output import print_ipam, print_problems
-from reconciler.errors import EXIT_CHANGED, EXIT_ERROR, EXIT_OK
+from reconciler.cli.output import Log, print_ipam, print_problems, report_blocked
+from reconciler.errors import EXIT_CHANGED, EXIT_ERROR, EXIT_OK, EXIT_REFUSED
 from reconciler.render import RenderSettings, render
 
 
@@ -32,6 +34,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="commit on the proposal branch (never on the reviewed ref)",
     )
     add_render_guard_options(parser)
+    add_policy_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -60,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         commit=args.commit,
         max_route_loss=args.max_route_loss,
         allow_mass_delete=args.allow_mass_delete,
+        policy=route_policy(args),
     )
     result = render(cluster_source(args), git_store(args), settings)
     print_ipam(result.cluster.ipam)
@@ -77,8 +81,11 @@ def run(args: argparse.Namespace) -> int:
             else f"no commit: {where} already holds this manifest"
         )
     failed = print_problems(result.computation)
+    report_blocked(result.blocked, Log())
     if failed:
         return EXIT_ERROR
+    if result.blocked:
+        return EXIT_REFUSED
     return EXIT_CHANGED if result.changes else EXIT_OK
 
 

@@ -20,13 +20,15 @@ from reconciler.cli.options import (
     add_cluster_options,
     add_github_options,
     add_manifest_options,
+    add_policy_options,
     add_remote_option,
     add_run_output_options,
     avi_client,
     cluster_source,
     git_store,
+    route_policy,
 )
-from reconciler.cli.output import Log, print_ipam, print_problems
+from reconciler.cli.output import Log, print_ipam, print_problems, report_blocked
 from reconciler.cli.propose import describe, run_propose
 from reconciler.cli.render import add_render_guard_options
 from reconciler.errors import EXIT_CHANGED, EXIT_ERROR, EXIT_OK, EXIT_REFUSED
@@ -52,6 +54,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     add_manifest_options(parser)
     add_remote_option(parser)
     add_render_guard_options(parser)
+    add_policy_options(parser)
     parser.add_argument("--no-propose", action="store_true", help="skip the pull request stage")
     parser.add_argument("--no-apply", action="store_true", help="skip the apply stage")
     parser.add_argument("--heal", action="store_true", help="apply also undoes drift")
@@ -115,10 +118,13 @@ def _stages(
                 commit=True,
                 max_route_loss=args.max_route_loss,
                 allow_mass_delete=args.allow_mass_delete,
+                policy=route_policy(args),
             ),
         )
     print_ipam(result.cluster.ipam, log)
     failed = print_problems(result.computation, log)
+    report_blocked(result.blocked, log)
+    refused = bool(result.blocked)
     metrics.set(metrics.desired_routes, len(result.manifest.routes))
     outcome.append(
         f"render {summarize(result.changes)}"
@@ -135,7 +141,6 @@ def _stages(
             )
         outcome.append(f"propose: {describe(proposal)}")
         changed |= proposal.action not in ("unchanged", "nothing to propose")
-    refused = False
     if not args.no_apply and store.read(reviewed, result.path) is None:
         outcome.append(f"apply: nothing reviewed yet ({result.path} not on {args.reviewed_ref})")
     elif not args.no_apply:
@@ -143,7 +148,7 @@ def _stages(
             applied = _apply(args)
         _record_apply(metrics, applied, outcome)
         changed |= bool(applied.applied)
-        refused = bool(applied.skipped_conflicts)
+        refused |= bool(applied.skipped_conflicts or applied.policy_blocked)
     if failed:
         return EXIT_ERROR
     if refused:
@@ -160,6 +165,7 @@ def _apply(args: argparse.Namespace) -> ApplyResult:
         write_mode=args.write_mode,
         max_delete=args.max_delete,
         allow_mass_delete=args.allow_mass_delete,
+        policy=route_policy(args),
     )
     with avi_client(args) as avi:
         return apply_reviewed(git_store(args), avi, settings)

@@ -9,22 +9,16 @@ quotes GitHub's message and never carries the token.
 
 from __future__ import annotations
 
-import logging
-import random
 import re
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from types import TracebackType
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 import requests
 
+from reconciler import http
 from reconciler.errors import ApiError, InputError
-
-logger = logging.getLogger(__name__)
 
 JsonObject = dict[str, Any]
 
@@ -32,8 +26,6 @@ DEFAULT_API_URL: Final = "https://api.github.com"
 API_VERSION: Final = "2022-11-28"
 MAX_BODY: Final = 65536  # characters, for pull request bodies and comments alike
 PAGE_SIZE: Final = 100  # GitHub's maximum per_page
-MAX_BACKOFF_SECONDS: Final = 30.0
-ERROR_TEXT_LIMIT: Final = 300
 DEFAULT_TRUNCATION_NOTE: Final = "The full text is in the job log."
 
 _REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,38}/[A-Za-z0-9._-]{1,100}")
@@ -97,7 +89,9 @@ class GitHubSettings:
         """
         return cls(
             repository=repository,
-            token=_token_from_env(environ),
+            token=http.secret_from_env(
+                environ, "GITHUB_TOKEN", "the GitHub token", strip=str.strip
+            ),
             api_url=api_url or environ.get("GITHUB_API_URL") or DEFAULT_API_URL,
             ca_bundle=ca_bundle,
         )
@@ -141,17 +135,13 @@ class GitHubClient:
                 "User-Agent": "route-reconciler",
             }
         )
+        self._retry = http.RetryPolicy(settings.read_retries, settings.backoff_base)
         self.requests_made = 0
 
     def __enter__(self) -> GitHubClient:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def close(self) -> None:
@@ -252,35 +242,30 @@ class GitHubClient:
         params: Mapping[str, Any] | None,
         payload: JsonObject | None,
     ) -> requests.Response:
-        """Send, retrying GETs on 5xx and lost connections with jittered backoff.
+        """Send, retrying GETs on 5xx and lost connections.
 
         A write is never retried: after a 5xx or a lost connection its outcome is unknown.
         Returns only 2xx answers; anything else raises ApiError.
         """
         label = f"{method} {urlsplit(url).path}"
-        attempts = 1 + (self._settings.read_retries if method == "GET" else 0)
-        attempt = 1
-        while True:
-            try:
-                response = self._send(method, url, params, payload)
-            except requests.exceptions.SSLError as exc:
-                raise ApiError(
-                    f"{label}: TLS with {self._api} failed ({_masked(str(exc), self._settings)}); "
-                    "give the CA bundle of the GitHub host (ca_bundle)"
-                ) from None
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                cause = f"no answer ({type(exc).__name__})"
-                if attempt == attempts:
-                    raise ApiError(_failure_text(label, method, cause, attempts)) from None
-            else:
-                status = response.status_code
-                if 200 <= status < 300:
-                    return response
-                if status < 500 or attempt == attempts:
-                    raise ApiError(self._error_text(label, method, response, attempts))
-                cause = f"HTTP {status}"
-            self._back_off(label, cause, attempt, attempts)
-            attempt += 1
+        secrets = [self._settings.token]
+        response = http.send_with_retries(
+            lambda: self._send(method, url, params, payload),
+            label,
+            self._retry,
+            retryable=method == "GET",
+            tls_failed=lambda exc: (
+                f"{label}: TLS with {self._api} failed ({http.masked(str(exc), secrets)}); "
+                "give the CA bundle of the GitHub host (ca_bundle)"
+            ),
+            no_answer=lambda exc, attempts: _failure_text(
+                label, method, f"no answer ({type(exc).__name__})", attempts
+            ),
+        )
+        if not 200 <= response.status_code < 300:
+            attempts = self._retry.attempts(method == "GET")
+            raise ApiError(self._error_text(label, method, response, attempts))
+        return response
 
     def _send(
         self,
@@ -290,8 +275,8 @@ class GitHubClient:
         payload: JsonObject | None,
     ) -> requests.Response:
         self.requests_made += 1
-        started = time.monotonic()
-        response = self._session.request(
+        return http.timed_request(
+            self._session,
             method,
             url,
             params=params,
@@ -299,22 +284,6 @@ class GitHubClient:
             timeout=self._settings.timeout,
             verify=self._verify,
         )
-        logger.debug(
-            "%s %s -> HTTP %d in %.3f s",
-            method,
-            urlsplit(url).path,
-            response.status_code,
-            time.monotonic() - started,
-        )
-        return response
-
-    def _back_off(self, label: str, cause: str, attempt: int, attempts: int) -> None:
-        delay = min(MAX_BACKOFF_SECONDS, self._settings.backoff_base * 2 ** (attempt - 1))
-        delay *= random.uniform(0.5, 1.5)
-        logger.warning(
-            "%s: %s; retry %d of %d in %.2f s", label, cause, attempt, attempts - 1, delay
-        )
-        time.sleep(delay)
 
     def _decode(self, response: requests.Response) -> Any:
         try:
@@ -437,15 +406,12 @@ def _failure_text(label: str, method: str, cause: str, attempts: int) -> str:
 
 def _github_reason(response: requests.Response, settings: GitHubSettings) -> str:
     """GitHub's ``message`` plus each ``errors[]`` entry; a body excerpt when it is not JSON."""
-    try:
-        decoded = response.json()
-    except ValueError:
-        decoded = None
-    if not isinstance(decoded, dict) or not isinstance(decoded.get("message"), str):
+    body = http.decoded(response)
+    if not isinstance(body, dict) or not isinstance(body.get("message"), str):
         return _excerpt(response, settings)
-    details = [_error_detail(error) for error in decoded.get("errors") or []]
-    text = "; ".join([decoded["message"], *details])
-    return _masked(text, settings)
+    details = [_error_detail(error) for error in body.get("errors") or []]
+    text = "; ".join([body["message"], *details])
+    return http.masked(text, [settings.token])
 
 
 def _error_detail(error: Any) -> str:
@@ -459,43 +425,15 @@ def _error_detail(error: Any) -> str:
 
 
 def _excerpt(response: requests.Response, settings: GitHubSettings) -> str:
-    text = " ".join(response.text.split())[:ERROR_TEXT_LIMIT] or "empty body"
-    return _masked(text, settings)
-
-
-def _masked(text: str, settings: GitHubSettings) -> str:
-    return text.replace(settings.token, "***")
+    return http.masked(http.excerpt(response), [settings.token])
 
 
 def _check_api_url(url: str) -> None:
     """Accept only a plain http(s) base URL; the token belongs in GITHUB_TOKEN."""
-    try:
-        parts = urlsplit(url)
-        _ = parts.port
-    except ValueError:
-        raise InputError("the GitHub API URL is malformed") from None
+    parts = http.split_base_url(url, "the GitHub API URL")
     if "@" in parts.netloc:
         raise InputError("the GitHub API URL must not embed credentials; use GITHUB_TOKEN")
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise InputError(
             f"the GitHub API URL must be https://api.github.com or https://HOST/api/v3, got {url!r}"
         )
-
-
-def _token_from_env(environ: Mapping[str, str]) -> str:
-    inline, path = environ.get("GITHUB_TOKEN"), environ.get("GITHUB_TOKEN_FILE")
-    if inline and path:
-        raise InputError("set either GITHUB_TOKEN or GITHUB_TOKEN_FILE, not both")
-    if inline:
-        return inline
-    if not path:
-        raise InputError("the GitHub token is not set: set GITHUB_TOKEN or GITHUB_TOKEN_FILE")
-    try:
-        token = Path(path).read_text(encoding="utf-8").strip()
-    except UnicodeDecodeError:
-        raise InputError(f"GITHUB_TOKEN_FILE {path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"GITHUB_TOKEN_FILE {path}: cannot read it ({exc.strerror})") from None
-    if not token:
-        raise InputError(f"GITHUB_TOKEN_FILE {path} is empty")
-    return token

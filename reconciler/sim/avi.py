@@ -16,8 +16,6 @@ import pickle
 import re
 import secrets
 import socket
-import ssl
-import sys
 import threading
 import time
 import uuid
@@ -25,15 +23,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
 from http.cookies import CookieError, SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Literal, TypeVar, cast
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import yaml
 
 from reconciler.errors import InputError
+from reconciler.sim.server import (
+    Fault,
+    Faults,
+    Handler,
+    LoggedRequest,
+    Reply,
+    StandInServer,
+    methods,
+)
 
 JsonObject = dict[str, Any]
 _Copied = TypeVar("_Copied")
@@ -44,7 +49,6 @@ ADMIN_TENANT = "admin"
 SYSTEM_VRFS = ("global", "management")
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 200
-SHUTDOWN_POLL_SECONDS = 0.02  # how long stop() may wait for the serving loop to notice
 SESSION_COOKIES = ("avi-sessionid", "sessionid")
 LOGGED_HEADERS = ("X-Avi-Version", "X-Avi-Tenant", "Content-Type", "Referer")
 CSRF_EXEMPT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -76,13 +80,9 @@ class SimRequestError(ValueError):
 
 
 @dataclass(frozen=True)
-class RequestRecord:
+class RequestRecord(LoggedRequest):
     """One request as the stand-in saw it; ``status`` is 0 when the connection was dropped."""
 
-    method: str
-    path: str
-    query: dict[str, str]
-    status: int
     body_length: int
     response_length: int
     headers: dict[str, str]
@@ -95,21 +95,13 @@ class _Session:
     renewed_csrf_token: str | None = None
 
 
-@dataclass
-class _Fault:
+@dataclass(kw_only=True)
+class _Fault(Fault):
     kind: Literal["status", "delay", "drop"]
-    remaining: int
-    methods: frozenset[str] | None = None
-    path_contains: str | None = None
     status: int = 0
     body: bytes = b""
     seconds: float = 0.0
     after_write: bool = False
-
-    def matches(self, method: str, path: str) -> bool:
-        return (self.methods is None or method in self.methods) and (
-            self.path_contains is None or self.path_contains in path
-        )
 
 
 @dataclass
@@ -326,58 +318,19 @@ def _request_cookies(headers: Message) -> dict[str, str]:
     return {name: morsel.value for name, morsel in jar.items()}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    """Turns raw HTTP into a _Request for the AviSim and writes back its _Reply."""
+class _Handler(Handler):
+    """A controller's name for itself; lower-case methods reach the stand-in, which answers 400
+    as a controller does."""
 
-    server: _SimServer
-    disable_nagle_algorithm = True  # headers and body go out in two writes; avoid 40 ms stalls
-    protocol_version = "HTTP/1.1"
     server_version = "AviSim"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet: AviSim.requests is the log."""
-
-    def _dispatch(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        target = urlsplit(self.path)
-        query = {key: values[-1] for key, values in parse_qs(target.query).items()}
-        request = _Request(
-            self.command, target.path, query, self.headers, _request_cookies(self.headers), body
-        )
-        reply = self.server.sim._serve(request)
-        if reply.dropped:
-            self.close_connection = True
-            return
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in reply.cookies.items():
-            http_only = "" if name == "csrftoken" else "; HttpOnly"
-            self.send_header("Set-Cookie", f"{name}={value}; Path=/{http_only}")
-        self.end_headers()
-        self.wfile.write(reply.body)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
-    # A controller answers 400 to a lower-case method; route them to the same place to say so.
-    do_get = do_post = do_put = do_patch = do_delete = _dispatch
+    do_get = do_post = do_put = do_patch = do_delete = Handler._serve
 
 
-class _SimServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], sim: AviSim) -> None:
-        super().__init__(address, _Handler)
-        self.sim = sim
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients hanging up (timeouts, rejected TLS) are expected in fault tests; bugs are not."""
-        if not isinstance(sys.exc_info()[1], ConnectionError | ssl.SSLError | TimeoutError):
-            super().handle_error(request, client_address)
-
-
-class AviSim:
+class AviSim(StandInServer[RequestRecord]):
     """An in-process Avi Controller stand-in on 127.0.0.1 (see the module docstring)."""
+
+    _what = "AviSim"
+    _handler = _Handler
 
     def __init__(
         self,
@@ -390,6 +343,7 @@ class AviSim:
         tls_key: str | None = None,
         port: int = 0,
     ) -> None:
+        super().__init__(port=port, tls=(tls_cert, tls_key) if tls_cert else None)
         self._username = username
         self._password = password
         self._session_ttl = session_ttl
@@ -399,52 +353,12 @@ class AviSim:
         self._sessions: dict[str, _Session] = {}
         self._expired_sessions: dict[str, int] = {}
         self._issued_tokens: set[str] = set()
-        self._faults: list[_Fault] = []
-        self._records: list[RequestRecord] = []
+        self._faults: Faults[_Fault] = Faults()
         self._last_modified_us = 0
-        self._server = _SimServer(("127.0.0.1", port), self)
-        if tls_cert:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(tls_cert, tls_key)
-            self._server.socket = context.wrap_socket(
-                self._server.socket, server_side=True, do_handshake_on_connect=False
-            )
-        scheme = "https" if tls_cert else "http"
-        self.url = f"{scheme}://127.0.0.1:{self._server.server_port}"
-        self._thread: threading.Thread | None = None
+        self._bind()  # stored objects carry the URL in their refs
+        self.url = self._origin
         self._create("tenant", ADMIN_TENANT, object_uuid=ADMIN_TENANT)
         self.add_cloud(DEFAULT_CLOUD)
-
-    # lifecycle
-    def start(self) -> AviSim:
-        if self._thread is not None:
-            raise RuntimeError("AviSim already started")
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
-            name=f"avi-sim-{self.url}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
-
-    def __enter__(self) -> AviSim:
-        return self if self._thread is not None else self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # seeding and inspection
     def add_tenant(self, name: str) -> str:
@@ -524,18 +438,9 @@ class AviSim:
             self.add_se_group(entry["name"], entry.get("cloud", DEFAULT_CLOUD), entry.get("labels"))
 
     @property
-    def requests(self) -> list[RequestRecord]:
-        with self._lock:
-            return list(self._records)
-
-    @property
     def writes(self) -> list[RequestRecord]:
         """Successful PUT and PATCH requests, the ones that changed something."""
         return [r for r in self.requests if r.method in WRITE_METHODS and r.status == 200]
-
-    def clear_requests(self) -> None:
-        with self._lock:
-            self._records.clear()
 
     @property
     def issued_tokens(self) -> frozenset[str]:
@@ -556,25 +461,43 @@ class AviSim:
         """Answer the next ``count`` matching requests (login included) with ``status``."""
         default_body = json.dumps({"error": http.client.responses.get(status, "Error")})
         payload = (default_body if body is None else body).encode()
-        self._add_fault(
-            _Fault("status", count, _methods(method), path_contains, status=status, body=payload)
+        self._faults.add(
+            _Fault(
+                kind="status",
+                remaining=count,
+                methods=methods(method),
+                path_contains=path_contains,
+                status=status,
+                body=payload,
+            )
         )
 
     def delay(self, seconds: float, *, method: str | None = None, count: int = 1) -> None:
         """Hold the next ``count`` matching requests, then handle them (a write still applies)."""
-        self._add_fault(_Fault("delay", count, _methods(method), seconds=seconds))
+        self._faults.add(
+            _Fault(kind="delay", remaining=count, methods=methods(method), seconds=seconds)
+        )
 
     def drop_connections(
         self, *, method: str | None = None, count: int = 1, after_write: bool = False
     ) -> None:
         """Close the socket without answering; ``after_write`` handles the request first."""
-        self._add_fault(_Fault("drop", count, _methods(method), after_write=after_write))
+        self._faults.add(
+            _Fault(kind="drop", remaining=count, methods=methods(method), after_write=after_write)
+        )
 
     def storm_412(self, count: int) -> None:
         """The next ``count`` PUT/PATCH on a VrfContext answer 412, as under a busy other writer."""
         body = json.dumps({"error": "Need to reload object data VrfContext"}).encode()
-        self._add_fault(
-            _Fault("status", count, WRITE_METHODS, "/api/vrfcontext/", status=412, body=body)
+        self._faults.add(
+            _Fault(
+                kind="status",
+                remaining=count,
+                methods=WRITE_METHODS,
+                path_contains="/api/vrfcontext/",
+                status=412,
+                body=body,
+            )
         )
 
     def expire_sessions(self, status: int = 401) -> None:
@@ -694,19 +617,24 @@ class AviSim:
         return stored
 
     # request handling
-    def _add_fault(self, fault: _Fault) -> None:
-        with self._lock:
-            self._faults.append(fault)
+    def _respond(self, method: str, target: str, headers: Message, body: bytes) -> Reply | None:
+        split = urlsplit(target)
+        query = {key: values[-1] for key, values in parse_qs(split.query).items()}
+        reply = self._serve(
+            _Request(method, split.path, query, headers, _request_cookies(headers), body)
+        )
+        if reply.dropped:
+            return None
+        cookies = tuple(
+            ("Set-Cookie", f"{name}={value}; Path=/{'' if name == 'csrftoken' else '; HttpOnly'}")
+            for name, value in reply.cookies.items()
+        )
+        return Reply(reply.status, reply.body, reply.content_type, cookies)
 
     def _take_fault(self, kind: str, request: _Request) -> _Fault | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault.kind == kind and fault.matches(request.method, request.path):
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self._faults.remove(fault)
-                    return fault
-            return None
+        return self._faults.take(
+            lambda fault: fault.kind == kind and fault.matches(request.method, request.path)
+        )
 
     def _serve(self, request: _Request) -> _Reply:
         delay = self._take_fault("delay", request)
@@ -725,18 +653,17 @@ class AviSim:
                 reply = _error_reply(exc.status, str(exc))
             if drop is not None:
                 reply = _Reply(0, dropped=True)
-        with self._lock:
-            self._records.append(
-                RequestRecord(
-                    method=request.method,
-                    path=request.path,
-                    query=request.query,
-                    status=reply.status,
-                    body_length=len(request.body),
-                    response_length=len(reply.body),
-                    headers={k: v for k in LOGGED_HEADERS if (v := request.headers.get(k))},
-                )
+        self._record(
+            RequestRecord(
+                method=request.method,
+                path=request.path,
+                query=request.query,
+                status=reply.status,
+                body_length=len(request.body),
+                response_length=len(reply.body),
+                headers={k: v for k in LOGGED_HEADERS if (v := request.headers.get(k))},
             )
+        )
         return reply
 
     def _answer(self, request: _Request) -> _Reply:
@@ -979,10 +906,6 @@ def _ip_type(address: str) -> str:
 def _deep_copy(value: _Copied) -> _Copied:
     """Copy JSON data; a pickle round trip is twice as fast as copy.deepcopy on huge VRFs."""
     return cast(_Copied, pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
-
-
-def _methods(method: str | None) -> frozenset[str] | None:
-    return None if method is None else frozenset({method.upper()})
 
 
 def _ref_uuid(ref: Any) -> str | None:

@@ -24,19 +24,17 @@ import http.client
 import json
 import math
 import re
-import ssl
 import subprocess
-import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+from reconciler.sim.server import Fault, Faults, LoggedRequest, Reply, StandInServer, methods
 
 JsonObject = dict[str, Any]
 Headers = tuple[tuple[str, str], ...]
@@ -52,8 +50,8 @@ BOT_LOGIN = "route-reconciler-bot"
 FIRST_PULL_ID = 1_900_000_001  # GitHub ids are large and unrelated to PR numbers
 FIRST_COMMENT_ID = 2_400_000_001
 REPOSITORY_ID = 700_000_001
-SHUTDOWN_POLL_SECONDS = 0.01  # how long stop() may wait for the serving loop to notice
 LOGGED_HEADERS = ("Accept", "X-GitHub-Api-Version", "User-Agent", "Content-Type")
+CONTENT_TYPE = "application/json; charset=utf-8"
 
 DOCS = "https://docs.github.com/rest"
 DOCS_GET_REPO = f"{DOCS}/repos/repos#get-a-repository"
@@ -106,29 +104,17 @@ def _invalid_request(reason: str) -> _GitHubError:
 
 
 @dataclass(frozen=True)
-class RecordedRequest:
+class RecordedRequest(LoggedRequest):
     """One request as the fake saw it; ``headers["Authorization"]`` keeps only the scheme."""
 
-    method: str
-    path: str
-    query: dict[str, str]
-    status: int
     body: Any  # the decoded JSON body, or None when there was none or it was not JSON
     headers: dict[str, str]
 
 
-@dataclass
-class _Fault:
+@dataclass(kw_only=True)
+class _Fault(Fault):
     status: int
-    remaining: int
     body: bytes
-    method: str | None
-    path_contains: str | None
-
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and (
-            self.path_contains is None or self.path_contains in path
-        )
 
 
 @dataclass
@@ -170,14 +156,7 @@ class _Request:
     params: dict[str, str] = field(default_factory=dict)  # from the route's pattern
 
 
-@dataclass(frozen=True)
-class _Reply:
-    status: int
-    body: bytes
-    headers: Headers = ()
-
-
-Handler = Callable[[_Request], _Reply]
+Handler = Callable[[_Request], Reply]
 
 
 def _now() -> str:
@@ -251,12 +230,14 @@ def _masked_authorization(value: str | None) -> dict[str, str]:
     return {"Authorization": f"{scheme} ***"}
 
 
-class FakeGitHub:
+class FakeGitHub(StandInServer[RecordedRequest]):
     """One repository's pull requests and comments on 127.0.0.1 (see the module docstring).
 
     All state changes are thread-safe. ``pulls`` and ``comments`` return copies, rendered as
     ``GET`` answers them.
     """
+
+    _what = "the fake GitHub"
 
     def __init__(
         self,
@@ -271,23 +252,19 @@ class FakeGitHub:
         tls_key: str | None = None,
         port: int = 0,
     ) -> None:
+        super().__init__(port=port, tls=(tls_cert, tls_key) if tls_cert else None)
         self.token = token
         self.owner = owner
         self.repo = repo
         self.enterprise = enterprise
         self.default_branch = default_branch
         self._git_dir = None if git_dir is None else str(git_dir)
-        self._tls = (tls_cert, tls_key) if tls_cert else None
-        self._port = port
         self._lock = threading.Lock()
         self._pulls: dict[int, _Pull] = {}
         self._comments: dict[int, _Comment] = {}
         self._next_comment_id = FIRST_COMMENT_ID
         self._revision = 0
-        self._faults: list[_Fault] = []
-        self._records: list[RecordedRequest] = []
-        self._server: _HttpServer | None = None
-        self._thread: threading.Thread | None = None
+        self._faults: Faults[_Fault] = Faults()
         pull = rf"{_REPO_PATH}/pulls/(?P<number>\d+)"
         issue_comments = rf"{_REPO_PATH}/issues/(?P<number>\d+)/comments"
         comment = rf"{_REPO_PATH}/issues/comments/(?P<comment_id>\d+)"
@@ -317,63 +294,10 @@ class FakeGitHub:
             (re.compile(comment), {"PATCH": (self._update_comment, DOCS_UPDATE_COMMENT)}),
         )
 
-    # -- lifecycle -------------------------------------------------------------------------------
-
-    def start(self) -> FakeGitHub:
-        """Bind 127.0.0.1 (a free port unless one was given) and serve from a daemon thread."""
-        if self._server is not None:
-            raise RuntimeError("the fake GitHub is already running")
-        server = _HttpServer(("127.0.0.1", self._port), self)
-        if self._tls is not None:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(*self._tls)
-            # The handshake then happens in the handler thread, not in the accept loop.
-            server.socket = context.wrap_socket(
-                server.socket, server_side=True, do_handshake_on_connect=False
-            )
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
-            name="fake-github",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving; a request on a kept-alive connection is then dropped unanswered."""
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
-            return
-        server.stopped = True
-        server.shutdown()
-        server.server_close()
-        thread.join()
-        self._server = self._thread = None
-
-    def __enter__(self) -> FakeGitHub:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     @property
     def url(self) -> str:
         """The API base URL to give clients, with ``/api/v3`` when serving as Enterprise."""
         return self._origin + (ENTERPRISE_PREFIX if self.enterprise else "")
-
-    @property
-    def _origin(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the fake GitHub is not running; call start() first")
-        scheme = "https" if self._tls else "http"
-        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
 
     # -- state for tests -------------------------------------------------------------------------
 
@@ -408,15 +332,6 @@ class FakeGitHub:
             self._close_locked(pull, head_sha, base_sha, now)
             pull.merged, pull.merged_at, pull.merge_commit_sha = True, now, merge_commit_sha
 
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        with self._lock:
-            return list(self._records)
-
-    def clear_requests(self) -> None:
-        with self._lock:
-            self._records.clear()
-
     def inject(
         self,
         status: int,
@@ -435,18 +350,27 @@ class FakeGitHub:
             payload = _json_bytes(_GitHubError(status, reason).payload(DOCS))
         else:
             payload = body.encode()
-        with self._lock:
-            self._faults.append(_Fault(status, count, payload, method, path_contains))
+        self._faults.add(
+            _Fault(
+                remaining=count,
+                methods=methods(method),
+                path_contains=path_contains,
+                status=status,
+                body=payload,
+            )
+        )
 
     # -- HTTP entry ------------------------------------------------------------------------------
 
-    def _handle(self, method: str, target: str, headers: Message, body: bytes) -> _Reply:
+    def _respond(self, method: str, target: str, headers: Message, body: bytes) -> Reply:
         split = urlsplit(target)
         request = _Request(
             method, split.path, dict(parse_qsl(split.query, keep_blank_values=True)), body
         )
-        reply = self._take_fault(method, request.path)
-        if reply is None:
+        fault = self._faults.take(lambda fault: fault.matches(method, request.path))
+        if fault is not None:
+            reply = Reply(fault.status, fault.body, CONTENT_TYPE)
+        else:
             try:
                 reply = self._route(request, headers)
             except _GitHubError as error:  # refused before a route was found
@@ -460,21 +384,10 @@ class FakeGitHub:
         record = RecordedRequest(
             method, request.path, request.query, reply.status, logged_body, logged_headers
         )
-        with self._lock:
-            self._records.append(record)
+        self._record(record)
         return reply
 
-    def _take_fault(self, method: str, path: str) -> _Reply | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault.matches(method, path):
-                    fault.remaining -= 1
-                    if not fault.remaining:
-                        self._faults.remove(fault)
-                    return _Reply(fault.status, fault.body)
-        return None
-
-    def _route(self, request: _Request, headers: Message) -> _Reply:
+    def _route(self, request: _Request, headers: Message) -> Reply:
         self._authenticate(headers.get("Authorization"))
         version = headers.get("X-GitHub-Api-Version")
         if version is not None and version not in API_VERSIONS:
@@ -517,11 +430,11 @@ class FakeGitHub:
         if scheme.lower() not in ("bearer", "token") or credential.strip() != self.token:
             raise _GitHubError(401, "Bad credentials")
 
-    def _reply(self, status: int, payload: Any, headers: Headers = ()) -> _Reply:
+    def _reply(self, status: int, payload: Any, headers: Headers = ()) -> Reply:
         common = [("X-GitHub-Media-Type", "github.v3; format=json")]
         if self.enterprise:
             common.append(("X-GitHub-Enterprise-Version", ENTERPRISE_VERSION))
-        return _Reply(status, _json_bytes(payload), (*common, *headers))
+        return Reply(status, _json_bytes(payload), CONTENT_TYPE, (*common, *headers))
 
     def _page(self, request: _Request, items: list[Any]) -> tuple[list[Any], Headers]:
         """One page of ``items`` and the ``Link`` header GitHub sends when there are several."""
@@ -547,7 +460,7 @@ class FakeGitHub:
 
     # -- repository ------------------------------------------------------------------------------
 
-    def _get_repo(self, request: _Request) -> _Reply:
+    def _get_repo(self, request: _Request) -> Reply:
         return self._reply(200, self._repo_json())
 
     def _repo_json(self) -> JsonObject:
@@ -674,7 +587,7 @@ class FakeGitHub:
             )
         return data
 
-    def _list_pulls(self, request: _Request) -> _Reply:
+    def _list_pulls(self, request: _Request) -> Reply:
         query = request.query
         state = query.get("state", "open")
         if state not in (*_PULL_STATES, "all"):
@@ -704,7 +617,7 @@ class FakeGitHub:
         page, headers = self._page(request, chosen)
         return self._reply(200, [self._pull_json(pull, detailed=False) for pull in page], headers)
 
-    def _create_pull(self, request: _Request) -> _Reply:
+    def _create_pull(self, request: _Request) -> Reply:
         data = _parse_object(request.body)
         head = _string_field(data, "head", required=True)
         base = _string_field(data, "base", required=True)
@@ -753,11 +666,11 @@ class FakeGitHub:
             ):
                 raise _pull_refused(f"A pull request already exists for {self.owner}:{head_ref}.")
 
-    def _get_pull(self, request: _Request) -> _Reply:
+    def _get_pull(self, request: _Request) -> Reply:
         pull = self._pull(int(request.params["number"]))
         return self._reply(200, self._pull_json(pull, detailed=True))
 
-    def _update_pull(self, request: _Request) -> _Reply:
+    def _update_pull(self, request: _Request) -> Reply:
         number = int(request.params["number"])
         data = _parse_object(request.body)
         title = _string_field(data, "title", required=False)
@@ -815,7 +728,7 @@ class FakeGitHub:
         _check_length(body, _COMMENT_BODY_TOO_LONG)
         return body
 
-    def _list_comments(self, request: _Request) -> _Reply:
+    def _list_comments(self, request: _Request) -> Reply:
         number = int(request.params["number"])
         self._pull(number)  # 404 for an issue that does not exist
         with self._lock:
@@ -823,7 +736,7 @@ class FakeGitHub:
         page, headers = self._page(request, sorted(found, key=lambda comment: comment.id))
         return self._reply(200, [self._comment_json(comment) for comment in page], headers)
 
-    def _create_comment(self, request: _Request) -> _Reply:
+    def _create_comment(self, request: _Request) -> Reply:
         number = int(request.params["number"])
         self._pull(number)
         body = self._comment_body(request)
@@ -834,7 +747,7 @@ class FakeGitHub:
             self._next_comment_id += 1
         return self._reply(201, self._comment_json(comment))
 
-    def _update_comment(self, request: _Request) -> _Reply:
+    def _update_comment(self, request: _Request) -> Reply:
         comment_id = int(request.params["comment_id"])
         body = self._comment_body(request)
         with self._lock:
@@ -844,46 +757,3 @@ class FakeGitHub:
             comment.body, comment.updated_at = body, _now()
             rendered = self._comment_json(comment)
         return self._reply(200, rendered)
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
-    """Thin HTTP adapter: read the request, let FakeGitHub answer, write the response."""
-
-    server: _HttpServer
-    protocol_version = "HTTP/1.1"  # keep-alive, as requests' connection pool expects
-    disable_nagle_algorithm = True  # headers and body go out in two writes; don't delay the body
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        if self.server.stopped:  # a kept-alive connection outlived stop(): hang up like a dead host
-            self.close_connection = True
-            return
-        reply = self.server.fake._handle(self.command, self.path, self.headers, body)
-        self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(reply.body)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silent: FakeGitHub.requests is the log, and tests want clean output."""
-
-
-class _HttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self, address: tuple[str, int], fake: FakeGitHub) -> None:
-        super().__init__(address, _RequestHandler)
-        self.fake = fake
-        self.stopped = False
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients hanging up (timeouts, rejected TLS) are expected in fault tests; bugs are not."""
-        if not isinstance(sys.exc_info()[1], ConnectionError | ssl.SSLError | TimeoutError):
-            super().handle_error(request, client_address)

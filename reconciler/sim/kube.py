@@ -12,9 +12,7 @@ paging through 15,000 nodes costs O(page) per request.
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import socket
 import sys
 import tempfile
 import threading
@@ -24,13 +22,14 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from pathlib import Path
-from types import TracebackType
 from typing import Any, NamedTuple, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import yaml
+
+from reconciler.sim.server import Fault, Faults, LoggedRequest, Reply, StandInServer
 
 DEFAULT_USER = "system:serviceaccount:route-reconciler:route-reconciler"
 DEFAULT_TOKEN = "fake-kube-api-token"
@@ -38,8 +37,6 @@ DEFAULT_TOKEN = "fake-kube-api-token"
 # Old continue tokens stay usable while their snapshot is remembered; older ones answer 410, like
 # a token that outlived etcd compaction.
 _REMEMBERED_SNAPSHOTS = 64
-# How often the serving loop notices stop(); the default 0.5 s would dominate short tests.
-_SHUTDOWN_POLL_SECONDS = 0.01
 _TOKEN_VERSION = "meta.k8s.io/v1"
 _COMPACT_JSON = (",", ":")
 
@@ -162,13 +159,8 @@ _CUSTOM_TYPES_BY_CRD = {rtype.qualified: rtype for rtype in _RESOURCE_TYPES if r
 
 
 @dataclass(frozen=True)
-class RecordedRequest:
+class RecordedRequest(LoggedRequest):
     """One request the fake answered, for assertions on what the client really sent."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    status: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,10 +181,10 @@ class _Snapshot:
     items: list[str]
 
 
-@dataclass
-class _Fault:
+@dataclass(kw_only=True)
+class _Fault(Fault):
+    resource: str  # the plural, e.g. ``nodes``
     status: int
-    remaining: int
     on_page: int | None
 
 
@@ -200,14 +192,6 @@ class _ContinueToken(NamedTuple):
     resource_version: int  # -1 resumes from the latest state, as after an expired token
     start_key: str
     page: int
-
-
-@dataclass(frozen=True)
-class _Response:
-    status: int
-    body: bytes
-    content_type: str = "application/json"
-    headers: tuple[tuple[str, str], ...] = ()
 
 
 class _StatusError(Exception):
@@ -229,7 +213,7 @@ class _StatusError(Exception):
         self.reason = _STATUS_REASONS.get(code, "") if reason is None else reason
         self.continue_token = continue_token
 
-    def response(self) -> _Response:
+    def response(self) -> Reply:
         body: Obj = {
             "kind": "Status",
             "apiVersion": "v1",
@@ -242,15 +226,15 @@ class _StatusError(Exception):
             body["details"] = self.details
         body["code"] = self.code
         headers = (("Retry-After", "1"),) if self.code == 429 else ()
-        return _Response(self.code, _dump(body).encode(), headers=headers)
+        return Reply(self.code, _dump(body).encode(), headers=headers)
 
 
 def _dump(value: Any) -> str:
     return json.dumps(value, separators=_COMPACT_JSON)
 
 
-def _json_response(status: int, body: Obj) -> _Response:
-    return _Response(status, _dump(body).encode())
+def _json_response(status: int, body: Obj) -> Reply:
+    return Reply(status, _dump(body).encode())
 
 
 def _not_served() -> _StatusError:
@@ -381,11 +365,13 @@ def _verb(method: str, name: str | None) -> str:
     )
 
 
-class FakeKubeApi:
+class FakeKubeApi(StandInServer[RecordedRequest]):
     """An in-memory Kubernetes API server: state, paging, errors and faults, served over HTTP.
 
     All state changes are thread-safe and bump one global resourceVersion, as etcd does.
     """
+
+    _what = "the fake Kubernetes API"
 
     def __init__(
         self,
@@ -399,22 +385,19 @@ class FakeKubeApi:
     ) -> None:
         """``crds`` lists installed CRDs (``ciliumnodes.cilium.io``); by default a CRD is installed
         iff an object of its kind is given, so pass ``crds=()`` to simulate Cilium being absent."""
+        super().__init__(port=port)
         initial = list(objects)
         self.max_page_size = max_page_size
         self.user = user  # named in Forbidden messages, like the job's service account
         self.token = token
-        self.requests: list[RecordedRequest] = []
-        self._port = port
         self._lock = threading.Lock()
         self._resource_version = 1000
         self._stores: dict[str, dict[str, _Stored]] = {rt.plural: {} for rt in _RESOURCE_TYPES}
         self._current_snapshots: dict[str, _Snapshot] = {}
         self._issued_snapshots: OrderedDict[tuple[str, int], _Snapshot] = OrderedDict()
         self._forbidden: set[str] = set()
-        self._faults: dict[str, list[_Fault]] = {}
+        self._faults: Faults[_Fault] = Faults()
         self._truncated: set[str] = set()
-        self._server: _HttpServer | None = None
-        self._thread: threading.Thread | None = None
         if crds is None:
             self._installed_crds = {
                 rtype.qualified for rtype in map(_type_of_object, initial) if rtype.custom
@@ -426,49 +409,9 @@ class FakeKubeApi:
         for obj in initial:
             self.apply(obj)
 
-    # -- lifecycle -------------------------------------------------------------------------------
-
-    def start(self) -> FakeKubeApi:
-        """Bind 127.0.0.1 (a free port unless one was given) and serve from a daemon thread."""
-        if self._server is not None:
-            raise RuntimeError("the fake Kubernetes API is already running")
-        self._server = _HttpServer(("127.0.0.1", self._port), self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": _SHUTDOWN_POLL_SECONDS},
-            name="fake-kube-api",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and drop kept-alive client connections, so no handler thread lingers."""
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
-            return
-        server.shutdown()
-        server.close_open_connections()
-        server.server_close()
-        thread.join()
-        self._server = self._thread = None
-
-    def __enter__(self) -> FakeKubeApi:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     @property
     def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the fake Kubernetes API is not running; call start() first")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self._origin
 
     def write_kubeconfig(
         self, path: str | Path, context: str = "fake", namespace: str | None = None
@@ -529,10 +472,6 @@ class FakeKubeApi:
             self._stores[rtype.plural].clear()
             self._changed_locked(rtype)
 
-    def clear_requests(self) -> None:
-        with self._lock:
-            self.requests.clear()
-
     # -- faults ----------------------------------------------------------------------------------
 
     def forbid(self, resource: str) -> None:
@@ -555,8 +494,9 @@ class FakeKubeApi:
         if not 400 <= status <= 599 or count < 1 or (on_page is not None and on_page < 1):
             raise ValueError("fail() needs a 4xx/5xx status, count >= 1 and on_page >= 1")
         rtype = _type_of_resource(resource)
-        with self._lock:
-            self._faults.setdefault(rtype.plural, []).append(_Fault(status, count, on_page))
+        self._faults.add(
+            _Fault(remaining=count, resource=rtype.plural, status=status, on_page=on_page)
+        )
 
     def expire_continue_tokens(self) -> None:
         """Make every token issued so far answer 410 Expired, as after an etcd compaction.
@@ -623,18 +563,15 @@ class FakeKubeApi:
 
     # -- internals: HTTP -------------------------------------------------------------------------
 
-    def _handle(
-        self, method: str, target: str, authorization: str | None, body: bytes
-    ) -> _Response:
+    def _respond(self, method: str, target: str, headers: Message, body: bytes) -> Reply:
         split = urlsplit(target)
         path = split.path.rstrip("/") or "/"
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         try:
-            response = self._route(method, path, query, authorization, body)
+            response = self._route(method, path, query, headers.get("Authorization"), body)
         except _StatusError as error:
             response = error.response()
-        with self._lock:
-            self.requests.append(RecordedRequest(method, path, query, response.status))
+        self._record(RecordedRequest(method, path, query, response.status))
         return response
 
     def _route(
@@ -644,11 +581,11 @@ class FakeKubeApi:
         query: dict[str, str],
         authorization: str | None,
         body: bytes,
-    ) -> _Response:
+    ) -> Reply:
         if method == "GET" and path in _UNAUTHENTICATED_PATHS:
             if path == "/version":
                 return _json_response(200, _VERSION_INFO)
-            return _Response(200, b"ok", content_type="text/plain; charset=utf-8")
+            return Reply(200, b"ok", content_type="text/plain; charset=utf-8")
         if authorization != f"Bearer {self.token}":
             raise _StatusError(401, "Unauthorized", None)
         if method == "GET":
@@ -665,8 +602,8 @@ class FakeKubeApi:
             _reject_unsupported_list_parameters(query)
             if query.get("continue"):
                 token = _decode_continue(query["continue"])
+        self._inject_fault(rtype, token.page if token else 1 if verb == "list" else None)
         with self._lock:
-            self._inject_fault_locked(rtype, token.page if token else 1 if verb == "list" else None)
             if rtype.custom and rtype.qualified not in self._installed_crds:
                 raise _not_served()
         if verb == "list":
@@ -738,15 +675,13 @@ class FakeKubeApi:
         )
         return _StatusError(403, message, rtype.details(name))
 
-    def _inject_fault_locked(self, rtype: _ResourceType, page: int | None) -> None:
-        faults = self._faults.get(rtype.plural, [])
-        for fault in faults:
-            if fault.on_page is None or fault.on_page == page:
-                fault.remaining -= 1
-                if not fault.remaining:
-                    faults.remove(fault)
-                message = _FAULT_MESSAGES.get(fault.status, f"injected fault: HTTP {fault.status}")
-                raise _StatusError(fault.status, message, {})
+    def _inject_fault(self, rtype: _ResourceType, page: int | None) -> None:
+        fault = self._faults.take(
+            lambda fault: fault.resource == rtype.plural and fault.on_page in (None, page)
+        )
+        if fault is not None:
+            message = _FAULT_MESSAGES.get(fault.status, f"injected fault: HTTP {fault.status}")
+            raise _StatusError(fault.status, message, {})
 
     def _list(
         self,
@@ -754,7 +689,7 @@ class FakeKubeApi:
         namespace: str | None,
         query: Mapping[str, str],
         token: _ContinueToken | None,
-    ) -> _Response:
+    ) -> Reply:
         limit = _parse_limit(query.get("limit"))
         if token and query.get("resourceVersion") not in (None, "", "0"):
             raise _bad_request("specifying resource version is not allowed when using continue")
@@ -798,27 +733,25 @@ class FakeKubeApi:
             f'{{"kind":"{rtype.kind}List","apiVersion":"{rtype.api_version}",'
             f'"metadata":{_dump(metadata)},"items":[{",".join(snapshot.items[low:end])}]}}'
         ).encode()
-        return _Response(200, body[: len(body) // 2] if truncate else body)
+        return Reply(200, body[: len(body) // 2] if truncate else body)
 
-    def _get(self, rtype: _ResourceType, namespace: str | None, name: str) -> _Response:
+    def _get(self, rtype: _ResourceType, namespace: str | None, name: str) -> Reply:
         with self._lock:
             stored = self._stores[rtype.plural].get(_object_key(namespace, name))
         if stored is None:
             raise _not_found(rtype, name)
-        return _Response(200, _full_json(rtype, stored).encode())
+        return Reply(200, _full_json(rtype, stored).encode())
 
-    def _create(self, rtype: _ResourceType, namespace: str | None, obj: Obj) -> _Response:
+    def _create(self, rtype: _ResourceType, namespace: str | None, obj: Obj) -> Reply:
         name = _check_body(rtype, obj, namespace)
         with self._lock:
             if _object_key(namespace, name) in self._stores[rtype.plural]:
                 message = f'{rtype.qualified} "{name}" already exists'
                 raise _StatusError(409, message, rtype.details(name), reason="AlreadyExists")
             stored = self._store_locked(rtype, obj, name, namespace)
-        return _Response(201, _full_json(rtype, stored).encode())
+        return Reply(201, _full_json(rtype, stored).encode())
 
-    def _replace(
-        self, rtype: _ResourceType, namespace: str | None, name: str, obj: Obj
-    ) -> _Response:
+    def _replace(self, rtype: _ResourceType, namespace: str | None, name: str, obj: Obj) -> Reply:
         body_name = _check_body(rtype, obj, namespace)
         if body_name != name:
             raise _bad_request(
@@ -844,9 +777,9 @@ class FakeKubeApi:
                     rtype.details(name),
                 )
             stored = self._store_locked(rtype, obj, name, namespace)
-        return _Response(200 if previous else 201, _full_json(rtype, stored).encode())
+        return Reply(200 if previous else 201, _full_json(rtype, stored).encode())
 
-    def _delete(self, rtype: _ResourceType, namespace: str | None, name: str) -> _Response:
+    def _delete(self, rtype: _ResourceType, namespace: str | None, name: str) -> Reply:
         with self._lock:
             stored = self._stores[rtype.plural].pop(_object_key(namespace, name), None)
             if stored is not None:
@@ -947,67 +880,6 @@ def _check_body(rtype: _ResourceType, obj: Obj, namespace: str | None) -> str:
             {"group": rtype.group, "kind": rtype.kind} if rtype.group else {"kind": rtype.kind},
         )
     return name
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
-    """Thin HTTP adapter: read the request, let FakeKubeApi answer, write the response."""
-
-    protocol_version = "HTTP/1.1"  # keep-alive, as the client's urllib3 pool expects
-    disable_nagle_algorithm = True  # headers and body go out in two writes; don't delay the body
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        server = cast(_HttpServer, self.server)
-        response = server.fake_api._handle(
-            self.command, self.path, self.headers.get("Authorization"), body
-        )
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        for header, value in response.headers:
-            self.send_header(header, value)
-        self.end_headers()
-        self.wfile.write(response.body)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silent: FakeKubeApi.requests is the log, and tests want clean output."""
-
-
-class _HttpServer(ThreadingHTTPServer):
-    """Tracks open connections so stop() can end kept-alive ones instead of waiting on them."""
-
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self, address: tuple[str, int], fake_api: FakeKubeApi) -> None:
-        super().__init__(address, _RequestHandler)
-        self.fake_api = fake_api
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client hanging up is normal
-            super().handle_error(request, client_address)
-
-    def close_open_connections(self) -> None:
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):  # already closed by the client
-                connection.shutdown(socket.SHUT_RDWR)
 
 
 # -- snapshot files and the `route-reconciler sim kube` entry --------------------------------

@@ -1,0 +1,82 @@
+"""Route-hijack policy: which desired routes may reach Avi at all.
+
+A static route is a traffic path; a CiliumNode or a hand-edited manifest that claims the service
+range, a default route or a next hop outside the node network would hijack or blackhole
+traffic. Checked at render and again at apply, so a merged hand edit cannot slip through.
+Pure.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from reconciler.errors import InputError
+from reconciler.plan import BlockedRoute
+from reconciler.routes import IPNetwork, Route
+
+POLICY_REASON = "route policy: "
+
+
+@dataclass(frozen=True)
+class RoutePolicy:
+    pod_pools: tuple[IPNetwork, ...] = ()
+    min_prefix_v4: int = 8
+    min_prefix_v6: int = 32
+    node_networks: tuple[IPNetwork, ...] = ()
+
+    def with_cilium_pools(self, cilium_config: Mapping[str, str] | None) -> RoutePolicy:
+        """Cluster-pool's own ranges, unless pools were configured explicitly."""
+        if self.pod_pools or not cilium_config:
+            return self
+        texts = [
+            cilium_config.get(key, "")
+            for key in ("cluster-pool-ipv4-cidr", "cluster-pool-ipv6-cidr")
+        ]
+        pools = parse_networks(
+            (part for text in texts for part in text.replace(",", " ").split()),
+            "ConfigMap cilium-config cluster-pool CIDR",
+        )
+        return RoutePolicy(tuple(pools), self.min_prefix_v4, self.min_prefix_v6, self.node_networks)
+
+
+def parse_networks(texts: Iterable[str], what: str) -> list[IPNetwork]:
+    networks = []
+    for text in texts:
+        try:
+            networks.append(ipaddress.ip_network(text.strip(), strict=True))
+        except ValueError:
+            raise InputError(f"{what} {text!r:.60} is not a valid CIDR") from None
+    return networks
+
+
+def violation(route: Route, policy: RoutePolicy) -> str | None:
+    prefix = route.prefix
+    if prefix.prefixlen == 0:
+        return f"{prefix} is a default route"
+    minimum = policy.min_prefix_v4 if prefix.version == 4 else policy.min_prefix_v6
+    if prefix.prefixlen < minimum:
+        return f"{prefix} is shorter than the minimum prefix length /{minimum}"
+    pools = [pool for pool in policy.pod_pools if pool.version == prefix.version]
+    if policy.pod_pools and not any(prefix.subnet_of(pool) for pool in pools):  # type: ignore[arg-type]
+        return f"{prefix} lies outside the pod pools ({', '.join(map(str, policy.pod_pools))})"
+    networks = [net for net in policy.node_networks if net.version == route.next_hop.version]
+    if policy.node_networks and not any(route.next_hop in net for net in networks):
+        return (
+            f"next hop {route.next_hop} lies outside the node networks "
+            f"({', '.join(map(str, policy.node_networks))})"
+        )
+    return None
+
+
+def enforce(routes: Sequence[Route], policy: RoutePolicy) -> tuple[list[Route], list[BlockedRoute]]:
+    allowed: list[Route] = []
+    blocked: list[BlockedRoute] = []
+    for route in routes:
+        reason = violation(route, policy)
+        if reason is None:
+            allowed.append(route)
+        else:
+            blocked.append(BlockedRoute(route, f"{POLICY_REASON}{reason}"))
+    return allowed, blocked

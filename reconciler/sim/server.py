@@ -1,0 +1,246 @@
+"""The HTTP side the stand-ins (Avi, GitHub, Kubernetes) share, so their modules hold only the
+protocol they imitate: serving on 127.0.0.1 from a daemon thread, the request log that tests
+assert on, and injected faults that run out after a number of requests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import ssl
+import sys
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar, Generic, Self, TypeVar
+
+SHUTDOWN_POLL_SECONDS = 0.01  # how long stop() may wait for the serving loop to notice
+
+Record = TypeVar("Record", bound="LoggedRequest")
+AnyFault = TypeVar("AnyFault", bound="Fault")
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """What every stand-in logs of a request; each adds what its tests look at."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    status: int
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to write back for one request."""
+
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(kw_only=True)
+class Fault:
+    """An injected failure for the next ``remaining`` requests it matches."""
+
+    remaining: int
+    methods: frozenset[str] | None = None  # None: any method
+    path_contains: str | None = None  # None: any path
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.methods is None or method in self.methods) and (
+            self.path_contains is None or self.path_contains in path
+        )
+
+
+def methods(method: str | None) -> frozenset[str] | None:
+    """The ``methods`` of a fault injected for ``method`` (None: any)."""
+    return None if method is None else frozenset({method.upper()})
+
+
+class Faults(Generic[AnyFault]):
+    """Injected faults, oldest first; handler threads take them while tests add more."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[AnyFault] = []
+
+    def add(self, fault: AnyFault) -> None:
+        with self._lock:
+            self._faults.append(fault)
+
+    def take(self, accept: Callable[[AnyFault], bool]) -> AnyFault | None:
+        """The oldest fault ``accept`` takes, counted down and forgotten once used up."""
+        with self._lock:
+            for index, fault in enumerate(self._faults):
+                if accept(fault):
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        del self._faults[index]
+                    return fault
+        return None
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Thin HTTP adapter: read the request, let the stand-in answer, write the reply."""
+
+    server: _Server
+    protocol_version = "HTTP/1.1"  # keep-alive, as clients' connection pools expect
+    disable_nagle_algorithm = True  # headers and body go out in two writes; don't delay the body
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        reply = self.server.stand_in._respond(self.command, self.path, self.headers, body)
+        if reply is None:
+            self.close_connection = True
+            return
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: the stand-in's ``requests`` is the log, and tests want clean output."""
+
+
+class StandInServer(ABC, Generic[Record]):
+    """A stand-in's life cycle (start, stop, ``with``) and its log of requests.
+
+    A subclass answers requests in ``_respond`` and logs them with ``_record``.
+    """
+
+    _what: ClassVar[str]  # how errors name the stand-in
+    _handler: ClassVar[type[Handler]] = Handler  # a subclass may speak a dialect of HTTP
+
+    def __init__(self, *, port: int = 0, tls: tuple[str, str | None] | None = None) -> None:
+        self._port = port
+        self._tls = tls
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._records_lock = threading.Lock()
+        self._records: list[Record] = []
+
+    @abstractmethod
+    def _respond(self, method: str, target: str, headers: Message, body: bytes) -> Reply | None:
+        """Answer one request; None hangs up without an answer, as a dropped connection does."""
+
+    def start(self) -> Self:
+        """Bind 127.0.0.1 (a free port unless one was given) and serve from a daemon thread."""
+        if self._thread is not None:
+            raise RuntimeError(f"{self._what} is already running")
+        server = self._bind()
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": SHUTDOWN_POLL_SECONDS},
+            name=f"{type(self).__name__} {self._origin}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and hang up kept-alive connections: a later request fails as on a dead
+        host, and no handler thread lingers."""
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        if thread is not None:
+            server.shutdown()
+        server.close_open_connections()
+        server.server_close()
+        if thread is not None:
+            thread.join()
+        self._server = self._thread = None
+
+    def __enter__(self) -> Self:
+        return self if self._thread is not None else self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def requests(self) -> list[Record]:
+        """Every request answered (or dropped) since the start or the last clear_requests()."""
+        with self._records_lock:
+            return list(self._records)
+
+    def clear_requests(self) -> None:
+        with self._records_lock:
+            self._records.clear()
+
+    def _record(self, record: Record) -> None:
+        with self._records_lock:
+            self._records.append(record)
+
+    def _bind(self) -> _Server:
+        """Open the listening socket, if not yet open; a stand-in that needs its URL before
+        serving calls this early."""
+        if self._server is None:
+            context = None
+            if self._tls is not None:
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                context.load_cert_chain(*self._tls)
+            server = _Server(("127.0.0.1", self._port), self._handler, self)
+            if context is not None:
+                # The handshake then happens in the handler thread, not in the accept loop.
+                server.socket = context.wrap_socket(
+                    server.socket, server_side=True, do_handshake_on_connect=False
+                )
+            self._server = server
+        return self._server
+
+    @property
+    def _origin(self) -> str:
+        if self._server is None:
+            raise RuntimeError(f"{self._what} is not running; call start() first")
+        scheme = "https" if self._tls else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_port}"
+
+
+class _Server(ThreadingHTTPServer):
+    """Tracks open connections so stop() can end kept-alive ones instead of waiting on them."""
+
+    daemon_threads = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[Handler],
+        stand_in: StandInServer[Any],
+    ) -> None:
+        super().__init__(address, handler)
+        self.stand_in = stand_in
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients hanging up (timeouts, rejected TLS) are expected in fault tests; bugs are not."""
+        if not isinstance(sys.exc_info()[1], ConnectionError | ssl.SSLError | TimeoutError):
+            super().handle_error(request, client_address)
+
+    def close_open_connections(self) -> None:
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):  # already closed by the client
+                connection.shutdown(socket.SHUT_RDWR)
