@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from world import FOREIGN, World
+from world import FOREIGN
 
-from reconciler.sim.avi import AviSim, static_route
+from reconciler.sim.avi import static_route
 
 W1 = "10.0.1.0/24 192.168.10.11 w1"
 W2 = "10.0.2.0/24 192.168.10.12 w2"
 W3 = "10.0.3.0/24 192.168.10.13 w3"
 W1_MOVED = "10.0.1.0/24 192.168.10.21 w1"
-
-
-@pytest.fixture
-def world(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("AVI_USERNAME", "admin")
-    monkeypatch.setenv("AVI_PASSWORD", "s3cret-avi-password")
-    with AviSim(username="admin", password="s3cret-avi-password") as avi:
-        yield World(tmp_path, capsys, avi)
 
 
 def test_apply_reaches_the_reviewed_state_with_one_write_then_none(world):
