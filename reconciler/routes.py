@@ -107,30 +107,29 @@ def compute_routes(
     errors: list[str] = []
     candidates: list[Route] = []
     for node in ipam.nodes:
-        routes, node_warnings, node_errors = _node_routes(node, cluster, ip_family)
+        routes, node_warnings, node_errors, gaps = _node_routes(node, cluster, ip_family)
         warnings.extend(node_warnings)
         errors.extend(node_errors)
-        if node.ipam_missing or node.ipam_invalid or node_errors:
-            kept = [
-                r
-                for r in committed_by_node.get(node.name, ())
-                if ip_family.allows(r.prefix.version)
-            ]
-            if kept:
-                warnings.append(
-                    f"node {node.name}: keeps its {len(kept)} committed route(s) "
-                    "until its IPAM data is readable again"
-                )
-            candidates.extend(kept)
-        else:
-            candidates.extend(routes)
+        kept = [
+            r
+            for r in committed_by_node.get(node.name, ())
+            if r.prefix.version in gaps and ip_family.allows(r.prefix.version)
+        ]
+        if kept:
+            warnings.append(
+                f"node {node.name}: keeps its {len(kept)} committed route(s) "
+                "until its IPAM data and addresses are readable again"
+            )
+        candidates.extend(routes + kept)
     accepted, conflicts = _drop_conflicts(candidates)
     return RouteComputation(sort_routes(accepted), tuple(warnings), tuple(errors), tuple(conflicts))
 
 
 def _node_routes(
     node: NodeIpam, cluster: str, ip_family: IpFamily
-) -> tuple[list[Route], list[str], list[str]]:
+) -> tuple[list[Route], list[str], list[str], set[int]]:
+    """Routes, warnings, errors, and the address families whose data has a gap: for those the
+    node keeps its committed routes, since a transient gap must not become a deletion."""
     warnings: list[str] = []
     errors: list[str] = []
     if node.ipam_invalid:
@@ -147,8 +146,9 @@ def _node_routes(
         except ValueError as problem:
             errors.append(f"node {node.name}: {field}[{index}] {text[:80]!r} {problem}")
     if errors or node.ipam_missing:
-        return [], warnings, errors
+        return [], warnings, errors, {4, 6}
     routes: list[Route] = []
+    gaps: set[int] = set()
     for prefix in prefixes:
         if not ip_family.allows(prefix.version):
             continue
@@ -156,11 +156,12 @@ def _node_routes(
         if next_hop is None:
             warnings.append(
                 f"node {node.name}: no IPv{prefix.version} InternalIP in "
-                f"status.addresses; no route for {prefix}"
+                f"status.addresses; no new route for {prefix}"
             )
+            gaps.add(prefix.version)
             continue
         routes.append(Route(prefix, next_hop, node.name, route_id(cluster, prefix)))
-    return routes, warnings, errors
+    return routes, warnings, errors, gaps
 
 
 def _next_hops(node: NodeIpam) -> tuple[dict[int, IPAddress], list[str]]:
