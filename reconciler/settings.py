@@ -110,6 +110,13 @@ SETTINGS = (
     Setting(
         "githubApiUrl", "github_api_url", "GITHUB_API_URL", "str", "GitHub (Enterprise) API URL"
     ),
+    Setting(
+        "githubCaBundle",
+        "github_ca_bundle",
+        "GITHUB_CA_BUNDLE",
+        "str",
+        "CA bundle for GitHub Enterprise",
+    ),
     Setting("logFormat", "log_format", "ROUTE_RECONCILER_LOG_FORMAT", "str", "text or json"),
     Setting(
         "metricsFile",

@@ -146,13 +146,19 @@ def add_github_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--github-api-url", metavar="URL", help="API base; GitHub Enterprise: https://HOST/api/v3"
     )
+    group.add_argument(
+        "--github-ca-bundle", metavar="FILE", help="CA bundle to verify GitHub Enterprise"
+    )
 
 
 def github_client(args: argparse.Namespace) -> GitHubClient:
     if not args.github_repo:
         raise InputError("--github-repo (or githubRepository, GITHUB_REPOSITORY) is not set")
     settings = GitHubSettings.from_env(
-        os.environ, repository=args.github_repo, api_url=args.github_api_url
+        os.environ,
+        repository=args.github_repo,
+        api_url=args.github_api_url,
+        ca_bundle=args.github_ca_bundle,
     )
     return GitHubClient(settings)
 
