@@ -43,6 +43,10 @@ class _Parser(argparse.ArgumentParser):
     """Usage errors exit 1: argparse's own 2 would read as 'success with changes'."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        prefix = "unrecognized arguments: "
+        if message.startswith(prefix):  # a mistyped --password VALUE must not echo VALUE
+            words = message.removeprefix(prefix).split()
+            message = prefix + " ".join(w if w.startswith("-") else "***" for w in words)
         self.print_usage(sys.stderr)
         print(f"error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_ERROR)

@@ -31,7 +31,7 @@ from reconciler.cli.options import (
 from reconciler.cli.output import Log, print_ipam, print_problems, report_blocked
 from reconciler.cli.propose import describe, run_propose
 from reconciler.cli.render import add_render_guard_options
-from reconciler.errors import EXIT_CHANGED, EXIT_ERROR, EXIT_OK, EXIT_REFUSED
+from reconciler.errors import EXIT_CHANGED, EXIT_ERROR, EXIT_OK, EXIT_REFUSED, ReconcilerError
 from reconciler.gitstore import GitStore
 from reconciler.ipam.kube import api_client
 from reconciler.lock import file_lock, lease_lock
@@ -82,6 +82,10 @@ def run(args: argparse.Namespace) -> int:
             exit_code = _stages(args, store, log, metrics, outcome)
         if exit_code in (EXIT_OK, EXIT_CHANGED):
             metrics.succeeded()
+    except ReconcilerError as error:
+        exit_code = error.exit_code
+        outcome.append(f"stopped: {error}")
+        raise
     finally:
         log.event(
             "info" if exit_code != EXIT_ERROR else "error",
