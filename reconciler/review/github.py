@@ -249,8 +249,21 @@ class GitHubClient:
         """
         label = f"{method} {urlsplit(url).path}"
         secrets = [self._settings.token]
+
+        def attempt() -> requests.Response:
+            self.requests_made += 1
+            return http.timed_request(
+                self._session,
+                method,
+                url,
+                params=params,
+                json=payload,
+                timeout=self._settings.timeout,
+                verify=self._verify,
+            )
+
         response = http.send_with_retries(
-            lambda: self._send(method, url, params, payload),
+            attempt,
             label,
             self._retry,
             retryable=method == "GET",
@@ -266,24 +279,6 @@ class GitHubClient:
             attempts = self._retry.attempts(method == "GET")
             raise ApiError(self._error_text(label, method, response, attempts))
         return response
-
-    def _send(
-        self,
-        method: str,
-        url: str,
-        params: Mapping[str, Any] | None,
-        payload: JsonObject | None,
-    ) -> requests.Response:
-        self.requests_made += 1
-        return http.timed_request(
-            self._session,
-            method,
-            url,
-            params=params,
-            json=payload,
-            timeout=self._settings.timeout,
-            verify=self._verify,
-        )
 
     def _decode(self, response: requests.Response) -> Any:
         try:
