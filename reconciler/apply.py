@@ -153,11 +153,11 @@ def reconcile_vrf(
         if settings.dry_run or not changes:
             return result
         try:
-            result.writes = _write(avi, vrf_uuid, vrf_object, live, changes, settings)
+            responses = _write(avi, vrf_uuid, vrf_object, live, changes, settings)
         except VrfConflict:
             continue
-        result.applied = changes
-        result.last_modified = _verify(avi, vrf_uuid, settings.target, live, changes)
+        result.writes, result.applied = len(responses), changes
+        result.last_modified = _verify(responses[-1], settings.target, live, changes)
         return result
     raise ApiError(
         f"VRF {settings.target.vrf}: still conflicting after {MAX_CONFLICT_RETRIES} re-reads "
@@ -182,34 +182,32 @@ def _write(
     live: LiveState,
     changes: list[Change],
     settings: ApplySettings,
-) -> int:
+) -> list[dict[str, Any]]:
+    """The controller's answers: each is the VRF as stored after that write."""
     cluster = settings.target.cluster
     if settings.write_mode == "patch":
         bodies = patch_bodies(live, changes, cluster)
-        writes = 0
+        responses = []
         if bodies.delete:
-            avi.patch_vrf(vrf_uuid, "delete", [dict(entry) for entry in bodies.delete])
-            writes += 1
+            responses.append(avi.patch_vrf(vrf_uuid, "delete", [dict(e) for e in bodies.delete]))
         if bodies.add:
-            avi.patch_vrf(vrf_uuid, "add", bodies.add)
-            writes += 1
-        return writes
+            responses.append(avi.patch_vrf(vrf_uuid, "add", bodies.add))
+        return responses
     static_routes = rebuilt_static_routes(
         vrf_object.get("static_routes") or [], live, changes, cluster
     )
-    avi.put_vrf(vrf_uuid, {**vrf_object, "static_routes": [dict(entry) for entry in static_routes]})
-    return 1
+    body = {**vrf_object, "static_routes": [dict(entry) for entry in static_routes]}
+    return [avi.put_vrf(vrf_uuid, body)]
 
 
-def _verify(
-    avi: AviClient, vrf_uuid: str, target: Target, live: LiveState, changes: list[Change]
-) -> str:
-    after = avi.get_vrf(vrf_uuid)
+def _verify(after: dict[str, Any], target: Target, live: LiveState, changes: list[Change]) -> str:
+    """Checked on the controller's answer to the last write, the VRF as it stored it: a
+    separate read-back would cost another transfer of the whole VRF."""
     if actual_ours(classify(after.get("static_routes") or [], target.cluster)) != expected_ours(
         live, changes
     ):
         raise ApiError(
-            f"VRF {target.vrf}: read-back after the write does not match the intended routes; "
+            f"VRF {target.vrf}: after the write, Avi does not hold the intended routes; "
             "another writer changed them, or the write was partly lost: run plan"
         )
     return str(after.get("_last_modified", ""))

@@ -115,7 +115,7 @@ def test_renewed_csrf_cookie_is_used_for_the_next_write(sim: AviSim, client: Avi
 
 
 def test_stale_put_raises_vrf_conflict(sim: AviSim, client: AviClient) -> None:
-    read = client.find_vrf("global", "Default-Cloud")
+    read = client.get_vrf(client.find_vrf("global", "Default-Cloud")["uuid"])
     sim.set_routes(read["uuid"], [route(9)])
     with pytest.raises(VrfConflict, match="Need to reload object data VrfContext") as raised:
         client.put_vrf(read["uuid"], {**read, "static_routes": [route(1)]})
@@ -125,7 +125,7 @@ def test_stale_put_raises_vrf_conflict(sim: AviSim, client: AviClient) -> None:
 
 
 def test_put_returns_the_stored_object_with_a_new_last_modified(client: AviClient) -> None:
-    read = client.find_vrf("global", "Default-Cloud")
+    read = client.get_vrf(client.find_vrf("global", "Default-Cloud")["uuid"])
     written = client.put_vrf(read["uuid"], {**read, "static_routes": [route(1)]})
     assert int(written["_last_modified"]) > int(read["_last_modified"])
     assert written["static_routes"] == [route(1)]
@@ -390,3 +390,10 @@ def test_secrets_never_reach_errors_or_logs(sim: AviSim, caplog: pytest.LogCaptu
     leaks = [secret for secret in secrets for text in texts if secret in text]
     assert leaks == []
     assert "bad password ***" in str(errors[0])
+
+
+def test_vrf_lookup_does_not_transfer_the_routes(sim: AviSim, client: AviClient) -> None:
+    uuid = client.get_vrf(client.find_vrf("global", "Default-Cloud")["uuid"])["uuid"]
+    sim.set_routes(uuid, [route(i) for i in range(1, 200)])
+    found = client.find_vrf("global", "Default-Cloud")
+    assert set(found) == {"uuid", "url", "name", "cloud_ref"}

@@ -135,7 +135,7 @@ class AviClient:
     # the calls route-reconciler makes
     def find_vrf(self, name: str, cloud: str) -> JsonObject:
         """The one VRF called ``name`` in ``cloud``; names repeat across clouds (``global``)."""
-        return self._find_one("vrfcontext", "VRF", name, cloud)
+        return self._find_one("vrfcontext", "VRF", name, cloud, fields="name,cloud_ref")
 
     def find_se_group(self, name: str, cloud: str) -> JsonObject:
         return self._find_one("serviceenginegroup", "SE group", name, cloud)
@@ -192,10 +192,12 @@ class AviClient:
     def _vrf_url(self, uuid: str) -> str:
         return f"{self._base_url}/api/vrfcontext/{quote(uuid, safe='')}"
 
-    def _find_one(self, collection: str, kind: str, name: str, cloud: str) -> JsonObject:
-        found = self.list_all(
-            f"/api/{collection}", {"name": name, "cloud_ref.name": cloud, "include_name": "true"}
-        )
+    def _find_one(
+        self, collection: str, kind: str, name: str, cloud: str, fields: str | None = None
+    ) -> JsonObject:
+        """``fields`` keeps a lookup small: a VRF's 60,000 routes are read once, by uuid."""
+        query = {"name": name, "cloud_ref.name": cloud, "include_name": "true"}
+        found = self.list_all(f"/api/{collection}", query | ({"fields": fields} if fields else {}))
         # Re-check name and cloud: a controller that ignored a filter must not pick the wrong one.
         matches = [
             obj

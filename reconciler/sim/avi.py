@@ -600,13 +600,14 @@ class AviSim(StandInServer[RequestRecord]):
         target = self._objects.get(collection, {}).get(object_uuid)
         return "" if target is None else str(target["name"])
 
-    def _render(self, obj: JsonObject, include_name: bool) -> JsonObject:
-        """The object as sent on the wire; ``include_name`` adds ``#<name>`` to refs."""
-        if not include_name:
-            return obj
+    def _render(self, obj: JsonObject, include_name: bool, fields: str | None = None) -> JsonObject:
+        """The object as sent on the wire; ``include_name`` adds ``#<name>`` to refs and
+        ``fields`` keeps only the named fields (with uuid and url), as the controller does."""
+        wanted = None if not fields else {*fields.split(","), "uuid", "url"}
         return {
-            key: f"{value}#{self._name_of(value)}" if key in REF_FIELDS else value
+            key: f"{value}#{self._name_of(value)}" if include_name and key in REF_FIELDS else value
             for key, value in obj.items()
+            if wanted is None or key in wanted
         }
 
     def _same_ref(self, name: str, given: Any, stored: str) -> str:
@@ -797,7 +798,8 @@ class AviSim(StandInServer[RequestRecord]):
             envelope: JsonObject = {
                 "count": len(matching),
                 "results": [
-                    self._render(o, include_name) for o in matching[start : start + page_size]
+                    self._render(o, include_name, query.get("fields"))
+                    for o in matching[start : start + page_size]
                 ],
             }
         if start + page_size < len(matching):
