@@ -149,6 +149,24 @@ _RESOURCE_TYPES = (
         custom=True,
         unconditional_update=False,
     ),
+    _ResourceType(
+        "BlockAffinity",
+        "blockaffinities",
+        "crd.projectcalico.org",
+        "v1",
+        namespaced=False,
+        custom=True,
+        unconditional_update=False,
+    ),
+    _ResourceType(
+        "HostSubnet",
+        "hostsubnets",
+        "network.openshift.io",
+        "v1",
+        namespaced=False,
+        custom=True,
+        unconditional_update=False,
+    ),
 )
 _TYPES_BY_KIND = {rtype.kind: rtype for rtype in _RESOURCE_TYPES}
 _TYPES_BY_PATH = {(rtype.group, rtype.version, rtype.plural): rtype for rtype in _RESOURCE_TYPES}
@@ -383,8 +401,10 @@ class FakeKubeApi(StandInServer[RecordedRequest]):
         user: str = DEFAULT_USER,
         token: str = DEFAULT_TOKEN,
     ) -> None:
-        """``crds`` lists installed CRDs (``ciliumnodes.cilium.io``); by default a CRD is installed
-        iff an object of its kind is given, so pass ``crds=()`` to simulate Cilium being absent."""
+        """``crds`` lists installed CRDs (``ciliumnodes.cilium.io``,
+        ``blockaffinities.crd.projectcalico.org``, ``hostsubnets.network.openshift.io``); by
+        default a CRD is installed iff an object of its kind is given, so pass ``crds=()`` to
+        simulate Cilium being absent."""
         super().__init__(port=port)
         initial = list(objects)
         self.max_page_size = max_page_size
@@ -475,7 +495,7 @@ class FakeKubeApi(StandInServer[RecordedRequest]):
     # -- faults ----------------------------------------------------------------------------------
 
     def forbid(self, resource: str) -> None:
-        """Answer every request for ``resource`` (``nodes`` or ``ciliumnodes.cilium.io``) 403."""
+        """Answer every request for ``resource`` (``nodes``, ``ciliumnodes.cilium.io``...) 403."""
         rtype = _type_of_resource(resource)
         with self._lock:
             self._forbidden.add(rtype.plural)
