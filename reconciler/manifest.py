@@ -16,12 +16,13 @@ import yaml
 
 from reconciler import yamlio
 from reconciler.errors import InputError
+from reconciler.ipam.model import IpamMode
 from reconciler.routes import Route, parse_cidr, route_id, sort_routes, validate_cluster_name
 
 API_VERSION = "route-reconciler.io/v1alpha1"
 KIND = "StaticRouteSet"
 HEADER = "# Managed by route-reconciler. Change it through a pull request.\n"
-IPAM_MODES = ("cilium-cluster-pool", "kubernetes-host-scope")
+IPAM_MODES = tuple(sorted(str(mode) for mode in IpamMode))
 
 _TOP_KEYS = {"apiVersion", "kind", "metadata", "spec"}
 _METADATA_KEYS = {"cluster", "vrf", "cloud"}

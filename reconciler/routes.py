@@ -1,8 +1,10 @@
 """Pure route computation: per-node IPAM data -> validated, conflict-free static routes.
 
 Rules (each has a test in tests/test_routes.py):
-- one route per (node, pod CIDR) for each address family in which the node has an InternalIP,
-  next hop = the node's first InternalIP of that family;
+- one route per (node, pod CIDR) for each address family in which the node has a next hop:
+  the CNI's own address of that family for the node when its reader found one (Calico's
+  annotations, Antrea's transport addresses: `NodeIpam.next_hops`), else the node's first
+  InternalIP of that family;
 - CIDRs are parsed and normalised; host bits or an unparsable value are an error for that node;
 - a node whose IPAM data is missing or invalid keeps the routes it has in the committed manifest;
 - the same or overlapping prefixes on different nodes are a conflict: none of them is rendered.
@@ -104,7 +106,7 @@ def compute_routes(
     for route in committed:
         committed_by_node.setdefault(route.node, []).append(route)
     warnings: list[str] = list(ipam.warnings)
-    errors: list[str] = []
+    errors: list[str] = list(ipam.errors)
     candidates: list[Route] = []
     for node in ipam.nodes:
         routes, node_warnings, node_errors, gaps = _node_routes(node, cluster, ip_family)
@@ -144,7 +146,12 @@ def _node_routes(
         try:
             prefixes.setdefault(parse_cidr(text), None)
         except ValueError as problem:
-            errors.append(f"node {node.name}: {field}[{index}] {text[:80]!r} {problem}")
+            where = (
+                node.pod_cidr_fields[index]
+                if index < len(node.pod_cidr_fields)
+                else f"{field}[{index}]"
+            )
+            errors.append(f"node {node.name}: {where} {text[:80]!r} {problem}")
     if errors or node.ipam_missing:
         return [], warnings, errors, {4, 6}
     routes: list[Route] = []
@@ -165,9 +172,21 @@ def _node_routes(
 
 
 def _next_hops(node: NodeIpam) -> tuple[dict[int, IPAddress], list[str]]:
-    """First InternalIP of each family, as AKO chooses it."""
+    """Per family, the CNI's first candidate, else the first InternalIP, as AKO chooses it."""
     next_hops: dict[int, IPAddress] = {}
     errors: list[str] = []
+    for candidate in node.next_hops:
+        try:
+            if "%" in candidate.address:  # a zone id is meaningless to Avi
+                raise ValueError(candidate.address)
+            address = ipaddress.ip_address(candidate.address.strip())
+        except ValueError:
+            errors.append(
+                f"node {node.name}: {candidate.source} {candidate.address[:80]!r} "
+                "is not an IP address"
+            )
+            continue
+        next_hops.setdefault(address.version, address)
     for index, text in enumerate(node.internal_ips):
         try:
             address = ipaddress.ip_address(text)

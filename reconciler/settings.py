@@ -135,6 +135,9 @@ SETTINGS = (
     ),
 )
 _BY_KEY = {setting.key: setting for setting in SETTINGS}
+# AKO's own cniPlugin values (its constants.go); ncp is accepted here and refused, with the
+# reason, when the cluster is read.
+AKO_CNI_PLUGINS = ("", "cilium", "calico", "antrea", "openshift", "ovn-kubernetes", "ncp")
 _SECRET_WORDS = ("password", "token", "secret", "credential")
 
 
@@ -195,10 +198,10 @@ def from_ako_values(values: Any) -> dict[str, Any]:
     plugin = ako.get("cniPlugin")
     if plugin is not None:
         plugin = str(plugin).strip().lower()
-        if plugin not in ("", "cilium"):
+        if plugin not in AKO_CNI_PLUGINS:
             raise InputError(
-                f"--ako-values: AKOSettings.cniPlugin {plugin!r} is not supported "
-                "(supported: cilium, or empty for Node podCIDRs)"
+                f"--ako-values: AKOSettings.cniPlugin {plugin!r} is not supported (supported: "
+                f"{', '.join(p for p in AKO_CNI_PLUGINS if p)}, or empty for Node podCIDRs)"
             )
         result["cni_plugin"] = plugin or "kubernetes"
     _copy(result, "ip_family", ako.get("ipFamily"))

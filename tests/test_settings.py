@@ -52,8 +52,9 @@ def test_ako_values_map_to_settings():
     }
     assert "never-read" not in str(values)
     assert from_ako_values({"AKOSettings": {"cniPlugin": ""}})["cni_plugin"] == "kubernetes"
-    with pytest.raises(InputError, match=r"AKOSettings\.cniPlugin 'calico' is not supported"):
-        from_ako_values({"AKOSettings": {"cniPlugin": "calico"}})
+    assert from_ako_values({"AKOSettings": {"cniPlugin": "calico"}})["cni_plugin"] == "calico"
+    with pytest.raises(InputError, match=r"AKOSettings\.cniPlugin 'flannel' is not supported"):
+        from_ako_values({"AKOSettings": {"cniPlugin": "flannel"}})
 
 
 def test_precedence_environment_over_config_over_ako_values(tmp_path):

@@ -38,8 +38,10 @@ def add_cluster_options(parser: argparse.ArgumentParser) -> None:
         "--cni-plugin",
         default="auto",
         type=_cni_plugin,
-        help="auto (read cilium-config), cilium (cluster-pool), kubernetes or '' "
-        "(Node spec.podCIDRs); default auto",
+        help="auto (cilium-config, else other CNIs' CRDs and Node annotations), cilium "
+        "(CiliumNodes, cluster-pool or multi-pool), kubernetes or '' (Node spec.podCIDRs), "
+        "calico, openshift, ovn-kubernetes, antrea (ncp: refused, NSX-T routes pods itself); "
+        "default auto",
     )
     group.add_argument(
         "--ip-family",
@@ -95,8 +97,9 @@ def _cluster_name(value: str) -> str:
 
 def _cni_plugin(value: str) -> str:
     if value.strip().lower() not in CNI_PLUGIN_CHOICES:
+        choices = ", ".join(choice for choice in CNI_PLUGIN_CHOICES if choice)
         raise argparse.ArgumentTypeError(
-            f"{value!r}: choose auto, cilium, kubernetes or '' (AKO's spelling of kubernetes)"
+            f"{value!r}: choose {choices} or '' (AKO's spelling of kubernetes)"
         )
     return value.strip().lower()
 

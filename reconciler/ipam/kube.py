@@ -19,7 +19,14 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
 from reconciler.errors import ApiError, InputError
-from reconciler.ipam.source import RawObject
+from reconciler.ipam.source import (
+    BLOCK_AFFINITIES,
+    CILIUM_NODES,
+    CUSTOM_RESOURCES,
+    HOST_SUBNETS,
+    CustomResource,
+    RawObject,
+)
 
 PAGE_SIZE = 500
 MAX_LIST_RESTARTS = 3
@@ -71,17 +78,55 @@ class KubeSource:
         return self._list("nodes", self.core.list_node)
 
     def cilium_nodes(self) -> list[RawObject]:
+        return self._list_custom(
+            CILIUM_NODES, "is Cilium installed, or should --cni-plugin be kubernetes?"
+        )
+
+    def block_affinities(self) -> list[RawObject]:
+        return self._list_custom(
+            BLOCK_AFFINITIES,
+            "is Calico installed with its Kubernetes API datastore? (With an etcd datastore "
+            "Calico has no CRDs: annotate each Node with ako.vmware.com/pod-cidrs and use "
+            "--cni-plugin kubernetes.)",
+        )
+
+    def host_subnets(self) -> list[RawObject]:
+        return self._list_custom(
+            HOST_SUBNETS,
+            "is this OpenShift with the OpenShift SDN network plugin? (With OVN-Kubernetes use "
+            "--cni-plugin ovn-kubernetes.)",
+        )
+
+    def crd_served(self, crd: str) -> bool:
+        """A discovery read of the CRD's group-version: readable by every authenticated account
+        (system:discovery), so auto-detection needs no RBAC for the CNIs it rules out."""
+        resource = CUSTOM_RESOURCES[crd]
+        try:
+            body = self._call(
+                f"discovery {resource.group}/{resource.version}",
+                lambda: self.custom.get_api_resources(
+                    resource.group, resource.version, _preload_content=False
+                ),
+            )
+        except _NotFound:
+            return False
+        served = body.get("resources")
+        return isinstance(served, list) and any(
+            isinstance(entry, dict) and entry.get("name") == resource.plural for entry in served
+        )
+
+    def _list_custom(self, resource: CustomResource, hint: str) -> list[RawObject]:
         def list_page(**kwargs: Any) -> Any:
             return self.custom.list_cluster_custom_object(
-                "cilium.io", "v2", "ciliumnodes", **kwargs
+                resource.group, resource.version, resource.plural, **kwargs
             )
 
         try:
-            return self._list("ciliumnodes.cilium.io", list_page)
+            return self._list(resource.name, list_page)
         except _NotFound:
             raise InputError(
-                "CiliumNode CRD (ciliumnodes.cilium.io/v2) is not served by the cluster, but the "
-                "IPAM mode needs it: is Cilium installed, or should --cni-plugin be kubernetes?"
+                f"{resource.kind} CRD ({resource.name}/{resource.version}) is not served by the "
+                f"cluster, but the IPAM mode needs it: {hint}"
             ) from None
 
     def services(self) -> list[RawObject]:

@@ -1,5 +1,7 @@
-"""Offline source: what `kubectl get nodes,ciliumnodes -o yaml|json` and
-`kubectl get configmap cilium-config -n kube-system -o yaml` print, from one or more files."""
+"""Offline source: what `kubectl get nodes,ciliumnodes -o yaml|json` (or blockaffinities,
+hostsubnets) and `kubectl get configmap cilium-config -n kube-system -o yaml` print, from one or
+more files. A CRD counts as served when the dump holds its objects or its CustomResourceDefinition
+(`kubectl get crd NAME -o yaml`)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,17 @@ import yaml
 
 from reconciler import yamlio
 from reconciler.errors import InputError
-from reconciler.ipam.source import RawObject
+from reconciler.ipam.source import CUSTOM_RESOURCES, RawObject
 
-_KINDS = {"Node", "CiliumNode", "ConfigMap", "Service"}
+_KINDS = {
+    "Node",
+    "CiliumNode",
+    "BlockAffinity",
+    "HostSubnet",
+    "ConfigMap",
+    "Service",
+    "CustomResourceDefinition",
+}
 
 
 class SnapshotSource:
@@ -44,6 +54,20 @@ class SnapshotSource:
 
     def cilium_nodes(self) -> list[RawObject]:
         return self._by_kind["CiliumNode"]
+
+    def block_affinities(self) -> list[RawObject]:
+        return self._by_kind["BlockAffinity"]
+
+    def host_subnets(self) -> list[RawObject]:
+        return self._by_kind["HostSubnet"]
+
+    def crd_served(self, crd: str) -> bool:
+        if self._by_kind[CUSTOM_RESOURCES[crd].kind]:
+            return True
+        return any(
+            (definition.get("metadata") or {}).get("name") == crd
+            for definition in self._by_kind["CustomResourceDefinition"]
+        )
 
     def services(self) -> list[RawObject]:
         return self._by_kind["Service"]
