@@ -1,7 +1,8 @@
 """deploy/: the image and the kustomize base. Manifests valid for Kubernetes 1.30, the CronJob's
 security settings, its settings file, its command run for real against the fake Kubernetes API,
 and RBAC that allows exactly the API calls that run makes: nothing fails with 403, and no rule is
-broader than a call that needs it."""
+broader than a call that needs it. The same for each CNI: the base plus the CNI's component in
+deploy/components/ allows exactly the calls render makes in a cluster of that CNI."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ import git
 import kubernetes_validate
 import pytest
 import yaml
+from cni_clusters import CLUSTERS
+from helpers import init_repo
 
 from reconciler.cli import build_parser, main
 from reconciler.lock import LEASE_SECONDS
@@ -32,6 +35,7 @@ ROOT = Path(__file__).parents[1]
 DEPLOY = ROOT / "deploy"
 BASE = DEPLOY / "base"
 EXAMPLES = DEPLOY / "examples"
+COMPONENTS = DEPLOY / "components"
 KUBERNETES_VERSION = "1.30"
 NAMESPACE = "route-reconciler"
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding"}
@@ -63,8 +67,16 @@ def overlays() -> list[Path]:
     return sorted(path.parent for path in EXAMPLES.glob("*/kustomization.yaml"))
 
 
+def components() -> list[Path]:
+    return sorted(path.parent for path in COMPONENTS.glob("*/kustomization.yaml"))
+
+
 def base_files() -> list[Path]:
     return [BASE / name for name in kustomization(BASE)["resources"]]
+
+
+def component_files(directory: Path) -> list[Path]:
+    return [directory / name for name in kustomization(directory)["resources"]]
 
 
 @cache
@@ -131,7 +143,7 @@ def settings_text(objects: list[dict[str, Any]]) -> str:
 # -- files and schemas ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("directory", [BASE, *overlays()], ids=lambda p: p.name)
+@pytest.mark.parametrize("directory", [BASE, *overlays(), *components()], ids=lambda p: p.name)
 def test_kustomization_lists_exactly_the_files_present(directory):
     present = {
         path.relative_to(directory).as_posix()
@@ -209,7 +221,7 @@ def test_every_yaml_file_in_deploy_is_checked():
     """Nothing in deploy/ escapes the checks: base and overlay files are listed in their
     kustomizations, the workflow files have their own tests."""
     listed = {BASE / "kustomization.yaml"} | {BASE / name for name in referenced_files(BASE)}
-    for overlay in overlays():
+    for overlay in [*overlays(), *components()]:
         listed |= {overlay / "kustomization.yaml"} | {
             overlay / n for n in referenced_files(overlay)
         }
@@ -420,6 +432,8 @@ def request_attributes(method: str, path: str) -> Call | None:
     if path in DISCOVERY_PATHS:
         return None
     parts = path.strip("/").split("/")
+    if parts[0] == "apis" and len(parts) <= 3:
+        return None  # discovery of an API group or group-version: /apis/* in system:discovery
     if parts[:2] == ["api", "v1"]:
         group, rest = "", parts[2:]
     elif parts[0] == "apis" and len(parts) >= 4:
@@ -647,3 +661,95 @@ def test_rbac_allows_exactly_the_calls_of_run_and_check(tmp_path, capsys, monkey
     assert unused == [], "RBAC broader than the calls the code makes"
     assert all(request.status < 400 or request.status == 404 for request in requests)
     assert {call.verb for call in calls} == {"get", "list", "create", "update"}
+
+
+# -- RBAC per CNI: deploy/base plus the CNI's component -----------------------------------------
+
+
+def component_objects(directory: Path) -> list[dict[str, Any]]:
+    return [obj for path in component_files(directory) for obj in documents(path)]
+
+
+@pytest.mark.parametrize("directory", components(), ids=lambda p: p.name)
+def test_components_add_cluster_reads_bound_to_the_job(directory):
+    config = kustomization(directory)
+    assert (config["apiVersion"], config["kind"]) == (
+        "kustomize.config.k8s.io/v1alpha1",
+        "Component",
+    )
+    objects = component_objects(directory)
+    for obj in objects:
+        validate(obj, directory.name)
+    assert sorted(obj["kind"] for obj in objects) == ["ClusterRole", "ClusterRoleBinding"]
+    # granted() also checks that each binding names the job's ServiceAccount and each role is bound.
+    added = set(granted([*base_objects(), *objects])) - set(granted(base_objects()))
+    assert added and {grant.verb for grant in added} == {"list"}
+    assert {grant.origin for grant in added} == {f"ClusterRole route-reconciler-{directory.name}"}
+
+
+def base_with_component(tmp_path: Path, component: Path | None) -> list[dict[str, Any]]:
+    """What an overlay with `resources: [../../base]` and `components: [<component>]` builds:
+    with kubectl's kustomize when installed (checked against the emulation), else emulated."""
+    emulated = [*base_objects(), *(component_objects(component) if component else [])]
+    if component is None or shutil.which("kubectl") is None:
+        return emulated
+    copy = tmp_path / "deploy"
+    shutil.copytree(DEPLOY, copy)
+    overlay = copy / "examples" / f"with-{component.name}"
+    overlay.mkdir()
+    (overlay / "kustomization.yaml").write_text(
+        yaml.safe_dump(
+            {"resources": ["../../base"], "components": [f"../../components/{component.name}"]}
+        )
+    )
+    built = kubectl_build(overlay)
+    assert built is not None
+
+    def shape(objects):
+        return sorted(
+            json.dumps([o["kind"], o["metadata"]["name"], o["metadata"].get("namespace")])
+            for o in objects
+        )
+
+    assert shape(built) == shape(emulated)
+    return list(built)
+
+
+@pytest.mark.parametrize("name", sorted(CLUSTERS))
+def test_rbac_per_cni_is_the_base_plus_its_component(name, tmp_path, capsys, monkeypatch):
+    """`render --cni-plugin <cni>` (and `auto`, which adds only discovery and the cilium-config
+    read) in a cluster of that CNI: no call is denied by base + component, every rule of the
+    component is used by a call the base does not allow, and CNIs without a component (they read
+    only Nodes, or what the base grants for Cilium) make no call beyond the base."""
+    for variable in ["AVI_CONTROLLER", "KUBERNETES_SERVICE_HOST", "KUBECONFIG"]:
+        monkeypatch.delenv(variable, raising=False)
+    for setting in SETTINGS:
+        if setting.env:
+            monkeypatch.delenv(setting.env, raising=False)
+    cluster = CLUSTERS[name]()
+    component = COMPONENTS / cluster.cni_plugin
+    objects = base_with_component(tmp_path, component if component.is_dir() else None)
+    base_grants = granted(base_objects())
+    grants = granted(objects)
+    added = [grant for grant in grants if grant not in base_grants]
+    with FakeKubeApi(cluster.objects) as api:
+        kubeconfig = str(api.write_kubeconfig(tmp_path / "kubeconfig"))
+        for plugin in (cluster.cni_plugin, "auto"):
+            repo = tmp_path / f"repo-{plugin}"
+            init_repo(repo)
+            argv = ["render", "--cni-plugin", plugin, "--cluster-name", "c"]
+            code = main([*argv, "--kubeconfig", kubeconfig, "--repo", str(repo)])
+            assert code == cluster.exit_code, capsys.readouterr()
+        requests = api.requests
+    calls = [
+        call
+        for request in requests
+        if (call := request_attributes(request.method, request.path)) is not None
+    ]
+    denied = [call for call in calls if not any(grant.allows(call) for grant in grants)]
+    assert denied == [], f"calls that deploy/base plus components/{cluster.cni_plugin} deny"
+    beyond_base = [call for call in calls if not any(g.allows(call) for g in base_grants)]
+    unused = [grant for grant in added if not any(grant.allows(call) for call in beyond_base)]
+    assert unused == [], "component RBAC broader than the calls render makes"
+    assert bool(added) == component.is_dir() == bool(beyond_base)
+    assert all(request.status < 400 or request.status == 404 for request in requests)
