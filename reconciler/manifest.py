@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from reconciler import yamlio
-from reconciler.errors import InputError
+from reconciler.errors import InputError, brief
 from reconciler.ipam.model import IpamMode
 from reconciler.routes import Route, parse_cidr, route_id, sort_routes, validate_cluster_name
 
@@ -71,18 +71,23 @@ def render_manifest(manifest: Manifest) -> str:
 
 
 def parse_manifest(content: str | bytes, source: str) -> Manifest:
-    if isinstance(content, bytes):
-        try:
-            content = content.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise ManifestError(source, [f"not UTF-8 (byte {error.start})"]) from None
     try:
-        document = yamlio.load(content)
+        # Round-trip str as well: text holding a lone surrogate could not be written back.
+        text = (content.encode("utf-8") if isinstance(content, str) else content).decode("utf-8")
+    except (UnicodeDecodeError, UnicodeEncodeError) as error:
+        raise ManifestError(source, [f"not UTF-8 (byte {error.start})"]) from None
+    try:
+        document = yamlio.load_unique(text)
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None)
         line = f"line {where.line + 1}: " if where is not None else ""
         problem = getattr(error, "problem", None) or "unparsable"
         raise ManifestError(source, [f"{line}not valid YAML ({problem})"]) from None
+    except (ValueError, TypeError, AttributeError, RecursionError) as error:
+        # PyYAML's constructors fail this way on tags such as `!!timestamp x` or `!!int 0x`.
+        raise ManifestError(
+            source, [f"not valid YAML ({type(error).__name__}: {brief(str(error))})"]
+        ) from None
     problems: list[str] = []
     manifest = _validate(document, problems)
     if problems or manifest is None:
@@ -97,10 +102,10 @@ def _validate(document: Any, problems: list[str]) -> Manifest | None:
     _unknown_keys(document, _TOP_KEYS, "", problems)
     if document.get("apiVersion") != API_VERSION:
         problems.append(
-            f"apiVersion: expected {API_VERSION}, got {document.get('apiVersion')!r:.60}"
+            f"apiVersion: expected {API_VERSION}, got {brief(document.get('apiVersion'))}"
         )
     if document.get("kind") != KIND:
-        problems.append(f"kind: expected {KIND}, got {document.get('kind')!r:.60}")
+        problems.append(f"kind: expected {KIND}, got {brief(document.get('kind'))}")
     metadata = _mapping(document, "metadata", problems)
     spec = _mapping(document, "spec", problems)
     _unknown_keys(metadata, _METADATA_KEYS, "metadata.", problems)
@@ -117,7 +122,7 @@ def _validate(document: Any, problems: list[str]) -> Manifest | None:
     ipam_mode = _text(spec, "ipamMode", "spec.", problems)
     if ipam_mode and ipam_mode not in IPAM_MODES:
         problems.append(
-            f"spec.ipamMode: expected one of {', '.join(IPAM_MODES)}, got {ipam_mode!r:.60}"
+            f"spec.ipamMode: expected one of {', '.join(IPAM_MODES)}, got {brief(ipam_mode)}"
         )
     raw_routes = spec.get("routes", [])
     if not isinstance(raw_routes, list):
@@ -183,11 +188,19 @@ def _text(parent: Mapping[str, Any], key: str, where: str, problems: list[str]) 
     value = parent.get(key)
     if isinstance(value, str) and value:
         return value
-    problems.append(f"{where}{key}: expected a non-empty string, got {value!r:.60}")
+    problems.append(f"{where}{key}: expected a non-empty string, got {brief(value)}")
     return ""
 
 
 def _unknown_keys(
     value: Mapping[str, Any], allowed: set[str], where: str, problems: list[str]
 ) -> None:
-    problems.extend(f"{where}{key}: unknown field" for key in value if key not in allowed)
+    problems.extend(
+        f"{where}{_field_name(key)}: unknown field" for key in value if key not in allowed
+    )
+
+
+def _field_name(key: Any) -> str:
+    """As written when it is a plain name; quoted and escaped when it could break the line."""
+    plain = isinstance(key, str) and key.isprintable() and len(key) <= 60
+    return str(key) if plain else brief(key)

@@ -12,7 +12,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from reconciler.errors import InputError
+from reconciler.errors import InputError, brief
 from reconciler.plan import BlockedRoute
 from reconciler.routes import IPNetwork, Route
 
@@ -47,7 +47,7 @@ def parse_networks(texts: Iterable[str], what: str) -> list[IPNetwork]:
         try:
             networks.append(ipaddress.ip_network(text.strip(), strict=True))
         except ValueError:
-            raise InputError(f"{what} {text!r:.60} is not a valid CIDR") from None
+            raise InputError(f"{what} {brief(text)} is not a valid CIDR") from None
     return networks
 
 

@@ -54,7 +54,7 @@ class RouteComputation:
 
 
 def validate_cluster_name(cluster: str) -> str:
-    if not CLUSTER_NAME_PATTERN.match(cluster):
+    if not CLUSTER_NAME_PATTERN.fullmatch(cluster):
         raise InputError(
             f"cluster name {cluster[:80]!r}: must be 1-63 letters, digits, '-' or '_' "
             "(it becomes part of every route id and the clustername label)"
@@ -189,6 +189,8 @@ def _next_hops(node: NodeIpam) -> tuple[dict[int, IPAddress], list[str]]:
         next_hops.setdefault(address.version, address)
     for index, text in enumerate(node.internal_ips):
         try:
+            if "%" in text:  # a zone id is meaningless to Avi
+                raise ValueError(text)
             address = ipaddress.ip_address(text)
         except ValueError:
             errors.append(

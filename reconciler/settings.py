@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 
 from reconciler import yamlio
-from reconciler.errors import InputError
+from reconciler.errors import InputError, brief
 
 Kind = Literal["str", "bool", "int", "list"]
 
@@ -190,9 +190,9 @@ def from_ako_values(values: Any) -> dict[str, Any]:
     """AKO's Helm values.yaml: the settings an AKO user already has."""
     if not isinstance(values, Mapping):
         raise InputError("--ako-values: expected AKO's values.yaml mapping")
-    ako = values.get("AKOSettings") or {}
-    controller = values.get("ControllerSettings") or {}
-    network = values.get("NetworkSettings") or {}
+    ako, controller, network = (
+        _section(values, name) for name in ("AKOSettings", "ControllerSettings", "NetworkSettings")
+    )
     result: dict[str, Any] = {}
     _copy(result, "cluster_name", ako.get("clusterName"))
     plugin = ako.get("cniPlugin")
@@ -233,6 +233,13 @@ def ako_values_warnings(values: Any) -> list[str]:
     return []
 
 
+def _section(values: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    section = values.get(name) or {}
+    if not isinstance(section, Mapping):
+        raise InputError(f"--ako-values: {name} must be a mapping, got {type(section).__name__}")
+    return section
+
+
 def _copy(result: dict[str, Any], dest: str, value: Any) -> None:
     if value not in (None, ""):
         result[dest] = str(value)
@@ -243,16 +250,16 @@ def _typed(setting: Setting, value: Any, where: str) -> Any:
         text = str(value).strip().lower()
         if isinstance(value, bool) or text in ("true", "false"):
             return value if isinstance(value, bool) else text == "true"
-        raise InputError(f"{where}: expected true or false, got {value!r:.40}")
+        raise InputError(f"{where}: expected true or false, got {brief(value)}")
     if setting.kind == "int":
         try:
             return int(str(value))
         except ValueError:
-            raise InputError(f"{where}: expected a whole number, got {value!r:.40}") from None
+            raise InputError(f"{where}: expected a whole number, got {brief(value)}") from None
     if setting.kind == "list":
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, list):
-            raise InputError(f"{where}: expected a list, got {value!r:.40}")
+            raise InputError(f"{where}: expected a list, got {brief(value)}")
         return [str(item).strip() for item in items if str(item).strip()]
     if isinstance(value, (Mapping, list)):
         raise InputError(f"{where}: expected a single value, got {type(value).__name__}")
@@ -261,7 +268,7 @@ def _typed(setting: Setting, value: Any, where: str) -> Any:
 
 def _read_yaml(path: str, flag: str) -> Any:
     try:
-        return yamlio.load(Path(path).read_bytes())
+        return yamlio.load_unique(Path(path).read_bytes())
     except OSError as error:
         raise InputError(f"{flag} {path}: cannot read ({error.strerror})") from None
     except yaml.YAMLError as error:

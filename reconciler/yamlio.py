@@ -28,3 +28,32 @@ def dump(data: Any) -> str:
         width=4096,
         allow_unicode=True,
     )
+
+
+class _UniqueKeyLoader(SafeLoader):  # type: ignore[misc]
+    """Refuses a repeated key: in a hand-edited manifest the last `nextHop:` silently winning
+    is how a reviewer approves one next hop and Avi gets another."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if not isinstance(node, yaml.MappingNode):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"expected a mapping node, but found {node.id}", node.start_mark
+            )
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping",
+                    node.start_mark,
+                    f"found duplicate key {key!r}",
+                    key_node.start_mark,
+                )
+            if isinstance(key, str):
+                seen.add(key)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
+
+
+def load_unique(text: str | bytes) -> Any:
+    return yaml.load(text, Loader=_UniqueKeyLoader)
