@@ -17,8 +17,8 @@ from reconciler.gitstore import GitStore
 from reconciler.guards import empty_target_guard, max_delete_guard
 from reconciler.manifest import Manifest, manifest_path
 from reconciler.ownership import LiveState, classify
-from reconciler.plan import BlockedRoute, Change, Plan, selected_changes, three_way_plan
-from reconciler.policy import POLICY_REASON, RoutePolicy, enforce
+from reconciler.plan import Change, Plan, selected_changes, three_way_plan
+from reconciler.policy import RoutePolicy, enforce
 from reconciler.render import load_committed
 from reconciler.routes import Route
 from reconciler.vrf_update import actual_ours, expected_ours, patch_bodies, rebuilt_static_routes
@@ -59,10 +59,6 @@ class ApplyResult:
     last_modified: str | None = None
     recorded: bool = False
 
-    @property
-    def policy_blocked(self) -> list[BlockedRoute]:
-        return [b for b in self.plan.blocked if b.reason.startswith(POLICY_REASON)]
-
 
 def check_manifest_target(manifest: Manifest, target: Target, where: str) -> None:
     if (manifest.cluster, manifest.vrf, manifest.cloud) != (
@@ -97,7 +93,13 @@ def plan_against(
 ) -> tuple[dict[str, Any], LiveState, Plan]:
     """A route the policy blocks is left as it is on Avi: never written, never deleted."""
     vrf_object = avi.get_vrf(vrf_uuid)
-    live = classify(vrf_object.get("static_routes") or [], target.cluster)
+    static_routes = vrf_object.get("static_routes") or []
+    if not isinstance(static_routes, list):
+        raise ApiError(
+            f"VRF {target.vrf}: static_routes is a {type(static_routes).__name__}, "
+            "not a list; refusing to plan from it"
+        )
+    live = classify(static_routes, target.cluster)
     allowed, blocked = enforce(wanted, policy)
     plan = three_way_plan(target.cluster, target.vrf, base, allowed, live, blocked)
     return vrf_object, live, plan
@@ -121,12 +123,13 @@ def apply_reviewed(store: GitStore, avi: AviClient, settings: ApplySettings) -> 
     vrf_uuid = str(avi.find_vrf(target.vrf, target.cloud)["uuid"])
     result = reconcile_vrf(avi, vrf_uuid, base, wanted.routes, settings)
     result.reviewed_commit = reviewed
-    already = store.applied_commit(target.cluster, target.vrf) == reviewed
+    # Recorded only when every reviewed route is on Avi: a skipped or blocked one stays a
+    # reviewed change in the next plan instead of turning into drift.
+    complete = not (result.skipped_conflicts or result.plan.blocked)
     if (
-        not settings.dry_run
-        and not result.skipped_conflicts
-        and not result.policy_blocked
-        and not already
+        complete
+        and not settings.dry_run
+        and store.applied_commit(target.cluster, target.vrf) != reviewed
     ):
         store.record_applied(target.cluster, target.vrf, reviewed, settings.remote)
         result.recorded = True

@@ -181,8 +181,15 @@ class GitStore:
         """Move the applied tag (compare-and-swap locally) and push it when there is a remote."""
         tag = f"refs/tags/{applied_tag(cluster, vrf)}"
         self.repo.git.update_ref(tag, commit, self.resolve(tag) or "0" * 40)
-        if self.has_remote(remote):
+        if not self.has_remote(remote):
+            return
+        try:
             self._git_remote("push", "--force", remote, f"{tag}:{tag}")
+        except ApiError:
+            # Another apply of the same commit may have pushed first: that is the same record.
+            self._git_remote("fetch", remote, "--force", "--no-tags", f"+{tag}:{tag}")
+            if self.resolve(tag) != commit:
+                raise
 
     def _git_remote(self, *args: str) -> None:
         try:

@@ -39,7 +39,10 @@ def owner_label(cluster: str) -> list[dict[str, str]]:
     return [{"key": LABEL_KEY, "value": cluster}]
 
 
-def is_ours(entry: Mapping[str, Any], cluster: str) -> bool:
+def is_ours(entry: Any, cluster: str) -> bool:
+    """Anything that is not exactly ours, including an entry that is not an object, is foreign."""
+    if not isinstance(entry, Mapping):
+        return False
     labels = entry.get("labels")
     return isinstance(labels, list) and labels == owner_label(cluster)
 

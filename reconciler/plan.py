@@ -138,7 +138,10 @@ def three_way_plan(
         if _same(base_route, wanted):
             changes.append(Change(action, prefix, "drift", before, wanted, adopted))
         else:
-            conflict = None if _same(current, base_route) else _conflict(base_route, current)
+            # A route missing on Avi cannot be overwritten: writing the reviewed one is safe.
+            conflict = None
+            if current is not None and not _same(current, base_route):
+                conflict = _conflict(base_route, current)
             changes.append(Change(action, prefix, "git", before, wanted, adopted, conflict))
     changes.sort(key=lambda change: prefix_sort_key(change.prefix))
     blocked_routes.sort(key=lambda entry: route_sort_key(entry.route))
@@ -156,9 +159,7 @@ def _same(one: Route | None, other: Route | None) -> bool:
     return (one.next_hop, one.route_id) == (other.next_hop, other.route_id)
 
 
-def _conflict(base_route: Route | None, current: Route | None) -> str:
-    if current is None:
-        return "the route was deleted on Avi after the last apply"
+def _conflict(base_route: Route | None, current: Route) -> str:
     if base_route is None:
         return f"Avi has an unreviewed route of ours for this prefix via {current.next_hop}"
     return (

@@ -29,6 +29,10 @@ def rebuilt_static_routes(
 ) -> list[RawRoute]:
     replaced: dict[int, RawRoute | None] = {}
     appended: list[RawRoute] = []
+    changed = {change.prefix for change in changes}
+    for duplicate in live.duplicates:  # e.g. AKO's copy beside ours: would repeat a route_id
+        if duplicate.route.prefix in changed:
+            replaced[duplicate.index] = None
     for change in changes:
         index = live.ours[change.prefix].index if change.prefix in live.ours else None
         new = None if change.after is None else to_avi(change.after, cluster)
@@ -44,8 +48,10 @@ def rebuilt_static_routes(
 
 
 def patch_bodies(live: LiveState, changes: Sequence[Change], cluster: str) -> PatchBodies:
+    changed = {change.prefix for change in changes}
     return PatchBodies(
-        delete=[live.ours[c.prefix].raw for c in changes if c.prefix in live.ours],
+        delete=[live.ours[c.prefix].raw for c in changes if c.prefix in live.ours]
+        + [d.raw for d in live.duplicates if d.route.prefix in changed],
         add=[to_avi(c.after, cluster) for c in changes if c.after is not None],
     )
 

@@ -139,11 +139,13 @@ def test_ako_format_routes_are_adopted_and_named_in_the_plan(world):
 
 def test_a_desired_prefix_held_by_a_foreign_route_is_blocked(world):
     world.reviewed("172.16.0.0/16 192.168.10.11 w1", W2)
-    code, out, _ = world.cli("apply")
-    assert code == 2
+    code, out, err = world.cli("apply")
+    assert code == 3
+    assert "error: blocked: node w1 172.16.0.0/16" in err
     assert "blocked 172.16.0.0/16" in out and "never overwritten" in out
     assert world.foreign() == FOREIGN
     assert set(world.ours()) == {"10.0.2.0/24"}
+    assert not world.repo.tags  # not applied in full: the blocked route stays a reviewed change
 
 
 def test_mass_delete_guards(world):

@@ -14,7 +14,7 @@ faults are on; after EVERY cycle the VRF must show that
 - route ids are unique and each of our entries is exactly a route we would write.
 
 One allowance: in PATCH mode a write cut between the PATCH delete and the PATCH add leaves an
-updated route deleted (the strict xfail test at the end pins what a rerun then does).
+updated route deleted until the next apply (the test at the end shows a rerun finishes it).
 
 At the end, faults off, one `reconcile_vrf(heal=True)` must make our routes equal the target.
 `ROUTE_RECONCILER_LONG_FAULTS=1` runs 5,000 cycles; `ROUTE_RECONCILER_FAULT_SEED` picks the seed.
@@ -575,12 +575,6 @@ def test_randomised_faults_never_touch_foreign_routes_nor_write_from_a_stale_rea
         assert statuses[status] > 0, (status, statuses)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: after PATCH delete succeeded and PATCH add was lost, the rerun plans the "
-    "reviewed update as a conflict ('the route was deleted on Avi after the last apply') and "
-    "skips it; the reviewed route stays deleted until --heal",
-)
 def test_patch_write_cut_between_delete_and_add_converges_on_rerun():
     """PATCH mode deletes, then adds; a connection lost after the delete leaves an updated
     route deleted. A plain rerun must finish the reviewed change rather than call it drift."""

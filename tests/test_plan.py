@@ -75,7 +75,7 @@ def test_json_has_the_documented_shape():
 
 def test_text_and_markdown_name_drift_conflicts_adoption_and_blocks():
     for name in (
-        "a reviewed change whose route drifted",
+        "a reviewed change whose route changed on Avi",
         "AKO-format",
         "someone deleted",
         "blocked",

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import git
-import pytest
 from helpers import cilium_config, cilium_node, init_repo, node, route, write_objects
 from world import FOREIGN
 
@@ -214,12 +213,6 @@ fi
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: GitStore.record_applied fails the whole apply (exit 1) when its push of the "
-    "applied tag loses a race to another apply pushing the same tag to the same commit, "
-    "although the reviewed routes are on Avi and the remote tag already names the commit",
-)
 def test_losing_the_applied_tag_push_race_to_an_identical_push_is_not_an_error(world):
     """Deterministic form of the tag race the concurrent applies above run into: the remote
     takes the other apply's identical tag push first and turns ours away."""
