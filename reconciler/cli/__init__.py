@@ -16,6 +16,23 @@ from reconciler.settings import configured_defaults
 COMMANDS = (render, check, plan, apply, propose, run, demo, sim)
 
 
+class _OneLineFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}".replace("\n", " ")
+
+
+def _show_own_warnings() -> None:
+    """Our warnings on stderr, one line each; urllib3's retry chatter stays out of the output."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.addFilter(logging.Filter("reconciler"))
+    handler.setFormatter(_OneLineFormatter())
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
 def apply_configuration(parser: argparse.ArgumentParser, arguments: list[str]) -> None:
     """Config file, AKO values and environment become defaults, so flags still win."""
     early = argparse.ArgumentParser(add_help=False)
@@ -68,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    _show_own_warnings()
     try:
         parser = build_parser()
         apply_configuration(parser, arguments)

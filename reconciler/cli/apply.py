@@ -7,6 +7,7 @@ import sys
 
 from reconciler.apply import ApplySettings, Target, apply_reviewed
 from reconciler.cli.options import (
+    add_apply_options,
     add_avi_options,
     add_cluster_name,
     add_manifest_options,
@@ -16,6 +17,7 @@ from reconciler.cli.options import (
     git_store,
     route_policy,
 )
+from reconciler.cli.output import Log, report_blocked
 from reconciler.errors import EXIT_CHANGED, EXIT_OK, EXIT_REFUSED
 from reconciler.gitstore import applied_tag
 from reconciler.report import render_text
@@ -32,22 +34,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     add_cluster_name(parser)
     add_manifest_options(parser)
     add_remote_option(parser)
-    parser.add_argument(
-        "--heal", action="store_true", help="also undo drift and override conflicting drift"
-    )
-    parser.add_argument(
-        "--write-mode",
-        choices=("put", "patch"),
-        default="put",
-        help="put: one compare-and-swap PUT of the VRF (default); patch: PATCH "
-        "delete then add, sending only our changed routes",
-    )
-    parser.add_argument(
-        "--max-delete",
-        type=int,
-        metavar="N",
-        help="refuse more deletions than N; default the larger of 5 and 20%% of our live routes",
-    )
+    add_apply_options(parser)
     parser.add_argument(
         "--allow-mass-delete", action="store_true", help="override the deletion guards"
     )
@@ -94,10 +81,11 @@ def run(args: argparse.Namespace) -> int:
     drift = [c for c in result.plan.changes if c.origin == "drift" and c not in result.applied]
     if drift:
         print(f"drift left in place: {len(drift)} route(s); rerun with --heal to undo it")
+    report_blocked(result.plan.blocked, Log())
     for change in result.skipped_conflicts:
         print(f"skipped {change.action} {change.prefix}: {change.conflict}", file=sys.stderr)
     if result.recorded:
         print(f"recorded {applied_tag(target.cluster, target.vrf)} -> {reviewed}")
-    if result.skipped_conflicts or result.policy_blocked:
+    if result.skipped_conflicts or result.plan.blocked:
         return EXIT_REFUSED
     return EXIT_CHANGED if result.applied else EXIT_OK

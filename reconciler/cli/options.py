@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 
 from reconciler.avi.client import DEFAULT_API_VERSION, AviClient, AviSettings
 from reconciler.errors import InputError
@@ -191,14 +192,14 @@ def add_policy_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--min-prefix-length",
-        type=int,
+        type=bounded_int(0, 32),
         default=8,
         metavar="N",
         help="shortest IPv4 prefix allowed; default 8",
     )
     group.add_argument(
         "--min-prefix-length-v6",
-        type=int,
+        type=bounded_int(0, 128),
         default=32,
         metavar="N",
         help="shortest IPv6 prefix allowed; default 32",
@@ -217,4 +218,39 @@ def route_policy(args: argparse.Namespace) -> RoutePolicy:
         min_prefix_v4=args.min_prefix_length,
         min_prefix_v6=args.min_prefix_length_v6,
         node_networks=tuple(parse_networks(args.node_network or (), "--node-network")),
+    )
+
+
+def bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number within [low, high]."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high):
+            upper = f"..{high}" if high is not None else " or more"
+            raise argparse.ArgumentTypeError(f"{value} is out of range ({low}{upper})")
+        return value
+
+    return parse
+
+
+def add_apply_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--heal", action="store_true", help="also undo drift and override conflicting drift"
+    )
+    parser.add_argument(
+        "--write-mode",
+        choices=("put", "patch"),
+        default="put",
+        help="put: one compare-and-swap PUT of the VRF (default); patch: PATCH "
+        "delete then add, sending only our changed routes",
+    )
+    parser.add_argument(
+        "--max-delete",
+        type=bounded_int(0),
+        metavar="N",
+        help="refuse more deletions than N; default the larger of 5 and 20%% of our live routes",
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 from reconciler.apply import ApplyResult, ApplySettings, Target, apply_reviewed
 from reconciler.changes import summarize
 from reconciler.cli.options import (
+    add_apply_options,
     add_avi_options,
     add_cluster_name,
     add_cluster_options,
@@ -55,11 +56,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     add_remote_option(parser)
     add_render_guard_options(parser)
     add_policy_options(parser)
+    add_apply_options(parser)
     parser.add_argument("--no-propose", action="store_true", help="skip the pull request stage")
     parser.add_argument("--no-apply", action="store_true", help="skip the apply stage")
-    parser.add_argument("--heal", action="store_true", help="apply also undoes drift")
-    parser.add_argument("--write-mode", choices=("put", "patch"), default="put")
-    parser.add_argument("--max-delete", type=int, metavar="N", help="apply deletion guard")
     parser.add_argument(
         "--lease-namespace",
         metavar="NS",
@@ -152,7 +151,7 @@ def _stages(
             applied = _apply(args)
         _record_apply(metrics, applied, outcome)
         changed |= bool(applied.applied)
-        refused |= bool(applied.skipped_conflicts or applied.policy_blocked)
+        refused |= bool(applied.skipped_conflicts or applied.plan.blocked)
     if failed:
         return EXIT_ERROR
     if refused:
