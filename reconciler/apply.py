@@ -199,7 +199,7 @@ def _write(
     static_routes = rebuilt_static_routes(
         vrf_object.get("static_routes") or [], live, changes, cluster
     )
-    body = {**vrf_object, "static_routes": [dict(entry) for entry in static_routes]}
+    body = {**vrf_object, "static_routes": list(static_routes)}
     return [avi.put_vrf(vrf_uuid, body)]
 
 

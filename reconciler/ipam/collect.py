@@ -8,12 +8,14 @@ InternalIPs, and the CNI's own next-hop candidates where the CNI publishes them.
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from reconciler.errors import InputError
+from reconciler.errors import InputError, brief
 from reconciler.ipam.model import (
     ANTREA_TRANSPORT_ANNOTATION,
     CALICO_IPV4_ANNOTATION,
@@ -25,6 +27,8 @@ from reconciler.ipam.model import (
     NodeIpam,
 )
 from reconciler.ipam.modes import CniEvidence, ModeDecision
+
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 POD_CIDRS_ANNOTATION = "ako.vmware.com/pod-cidrs"
 # At most this many object names in one warning; the count is always complete.
@@ -41,8 +45,8 @@ def collect_cluster_ipam(
     block_affinities: Sequence[RawObject] = (),
     host_subnets: Sequence[RawObject] = (),
 ) -> ClusterIpam:
-    node_names = [_object_name(node, "Node", index) for index, node in enumerate(nodes)]
-    named = list(zip(node_names, nodes, strict=True))
+    named = _by_name(nodes, "Node")
+    node_names = [name for name, _ in named]
     counts = {"nodes": len(nodes)}
     warnings: list[str] = []
     errors: list[str] = []
@@ -176,20 +180,20 @@ def _from_cilium_pools(name: str, node: RawObject, cilium_node: RawObject | None
     allocated = _dig(cilium_node, "spec", "ipam", "pools", "allocated")
     if not isinstance(allocated, list):
         if allocated:
-            invalid = f"CiliumNode {name}: {field} must be a list, got {allocated!r:.60}"
+            invalid = f"CiliumNode {name}: {field} must be a list, got {brief(allocated)}"
             return NodeIpam(name, ips, (), source, ipam_invalid=invalid)
         allocated = []
     cidrs: list[str] = []
     fields: list[str] = []
     for index, entry in enumerate(allocated):
         if not isinstance(entry, Mapping):
-            invalid = f"CiliumNode {name}: {field}[{index}] must be an object, got {entry!r:.60}"
+            invalid = f"CiliumNode {name}: {field}[{index}] must be an object, got {brief(entry)}"
             return NodeIpam(name, ips, (), source, ipam_invalid=invalid)
         pool_cidrs = entry.get("cidrs") or []
         if not isinstance(pool_cidrs, list) or not all(isinstance(c, str) for c in pool_cidrs):
             invalid = (
                 f"CiliumNode {name}: {field}[{index}].cidrs must be a list of strings, "
-                f"got {pool_cidrs!r:.60}"
+                f"got {brief(pool_cidrs)}"
             )
             return NodeIpam(name, ips, (), source, ipam_invalid=invalid)
         for position, cidr in enumerate(pool_cidrs):
@@ -202,10 +206,7 @@ def _from_cilium_pools(name: str, node: RawObject, cilium_node: RawObject | None
 
 
 def _cilium_nodes_by_name(cilium_nodes: Iterable[RawObject]) -> dict[str, RawObject]:
-    by_name: dict[str, RawObject] = {}
-    for index, cilium_node in enumerate(cilium_nodes):
-        by_name[_object_name(cilium_node, "CiliumNode", index)] = cilium_node
-    return by_name
+    return dict(_by_name(list(cilium_nodes), "CiliumNode"))
 
 
 # -- Calico ----------------------------------------------------------------------------------------
@@ -369,11 +370,11 @@ def _from_ovn_annotation(name: str, node: RawObject) -> NodeIpam:
     try:
         value = json.loads(str(raw))
     except ValueError:
-        return invalid(f"is not valid JSON: {str(raw)!r:.60}")
+        return invalid(f"is not valid JSON: {brief(str(raw))}")
     if not isinstance(value, Mapping):
-        return invalid(f"must be a JSON object with key 'default', got {str(raw)!r:.60}")
+        return invalid(f"must be a JSON object with key 'default', got {brief(str(raw))}")
     if "default" not in value:
-        return invalid(f"has no key 'default' (the cluster network): {str(raw)!r:.60}")
+        return invalid(f"has no key 'default' (the cluster network): {brief(str(raw))}")
     default = value["default"]
     if isinstance(default, str):
         cidrs, fields = [default.strip()], [f"{field}.default"]
@@ -381,9 +382,9 @@ def _from_ovn_annotation(name: str, node: RawObject) -> NodeIpam:
         cidrs = [item.strip() for item in default]
         fields = [f"{field}.default[{index}]" for index in range(len(default))]
     else:
-        return invalid(f"key 'default' must be a string or a list of strings, got {default!r:.60}")
+        return invalid(f"key 'default' must be a string or a list of strings, got {brief(default)}")
     if not cidrs or not all(cidrs):
-        return invalid(f"key 'default' is empty: {default!r:.60}")
+        return invalid(f"key 'default' is empty: {brief(default)}")
     return NodeIpam(name, ips, tuple(cidrs), source, pod_cidr_fields=tuple(fields))
 
 
@@ -392,14 +393,25 @@ def _from_ovn_annotation(name: str, node: RawObject) -> NodeIpam:
 
 def _by_name(objects: Sequence[RawObject], kind: str) -> list[tuple[str, RawObject]]:
     """In name order, as the API lists them, so a kubectl dump in any order reads the same."""
-    named = [(_object_name(obj, kind, index), obj) for index, obj in enumerate(objects)]
-    return sorted(named, key=lambda pair: pair[0])
+    named = sorted(
+        ((_object_name(obj, kind, index), obj) for index, obj in enumerate(objects)),
+        key=lambda pair: pair[0],
+    )
+    for (name, _), (next_name, _) in itertools.pairwise(named):
+        if name == next_name:
+            raise InputError(f"{kind} {name}: metadata.name appears twice in one list")
+    return named
 
 
 def _object_name(obj: RawObject, kind: str, index: int) -> str:
+    """Names reach messages and manifests: only what the API server itself would accept."""
     name = _dig(obj, "metadata", "name")
     if not isinstance(name, str) or not name:
         raise InputError(f"{kind} at list index {index}: metadata.name is missing or not a string")
+    if len(name) > 253 or not _DNS_SUBDOMAIN.fullmatch(name):
+        raise InputError(
+            f"{kind} at list index {index}: metadata.name {brief(name)} is not a valid object name"
+        )
     return name
 
 
@@ -412,7 +424,7 @@ def _with_cidr_list(name: str, ips: tuple[str, ...], value: Any, obj: str, field
         ips,
         (),
         source,
-        ipam_invalid=f"{obj}: {field} must be a list of strings, got {value!r:.60}",
+        ipam_invalid=f"{obj}: {field} must be a list of strings, got {brief(value)}",
     )
 
 

@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any
 
 import urllib3
+import yaml
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
@@ -43,7 +44,14 @@ def api_client(kubeconfig: str | None = None, context: str | None = None) -> cli
             config.load_kube_config(  # type: ignore[no-untyped-call]
                 config_file=path, context=context, client_configuration=configuration
             )
-    except (config.ConfigException, OSError, ValueError) as error:
+    except (
+        config.ConfigException,
+        OSError,
+        ValueError,
+        TypeError,
+        KeyError,
+        yaml.YAMLError,
+    ) as error:
         where = path or "~/.kube/config"
         raise InputError(f"kubeconfig {where}: {str(error).splitlines()[0][:200]}") from None
     configuration.retries = 1  # one retry on connect errors; a run is rescheduled anyway
@@ -75,7 +83,7 @@ class KubeSource:
         return {str(key): str(value) for key, value in data.items()}
 
     def nodes(self) -> list[RawObject]:
-        return self._list("nodes", self.core.list_node)
+        return self._list_core("nodes", self.core.list_node)
 
     def cilium_nodes(self) -> list[RawObject]:
         return self._list_custom(
@@ -130,7 +138,17 @@ class KubeSource:
             ) from None
 
     def services(self) -> list[RawObject]:
-        return self._list("services", self.core.list_service_for_all_namespaces)
+        return self._list_core("services", self.core.list_service_for_all_namespaces)
+
+    def _list_core(self, resource: str, list_page: Callable[..., Any]) -> list[RawObject]:
+        """Every API server serves core resources: a 404 means this is not one."""
+        try:
+            return self._list(resource, list_page)
+        except _NotFound:
+            raise ApiError(
+                f"list {resource}: the server answered 404; is {self.description.split()[-1]} "
+                "a Kubernetes API server?"
+            ) from None
 
     def _list(self, resource: str, list_page: Callable[..., Any]) -> list[RawObject]:
         """All pages of one consistent list; an expired continue token restarts the list, since

@@ -32,8 +32,14 @@ class SnapshotSource:
         self.paths = [Path(path) for path in paths]
         self.description = "snapshot " + ", ".join(str(path) for path in self.paths)
         self._by_kind: dict[str, list[RawObject]] = {kind: [] for kind in _KINDS}
+        seen: dict[tuple[str, str, str], tuple[Path, RawObject]] = {}
         for path in self.paths:
             for obj in _objects_in(path):
+                key = _identity(obj)
+                if key in seen:
+                    _check_same(key, seen[key], (path, obj))
+                    continue
+                seen[key] = (path, obj)
                 self._by_kind[obj["kind"]].append(obj)
 
     def cilium_config(self, namespace: str) -> dict[str, str] | None:
@@ -96,6 +102,10 @@ def _documents(path: Path, text: str) -> list[Any]:
     if text.lstrip().startswith(("{", "[")):
         try:
             return [json.loads(text)]
+        except RecursionError:
+            raise InputError(
+                f"snapshot {path}: JSON nested too deeply to be a kubectl dump"
+            ) from None
         except json.JSONDecodeError as error:
             raise InputError(
                 f"snapshot {path}: line {error.lineno}: not valid JSON ({error.msg})"
@@ -133,3 +143,23 @@ def _accepted(path: Path, obj: RawObject, where: str) -> Iterable[RawObject]:
         raise InputError(f"snapshot {path}: {where}has no kind; export with kubectl get -o yaml")
     if kind in _KINDS:
         yield obj
+
+
+def _identity(obj: RawObject) -> tuple[str, str, str]:
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, dict):
+        metadata = {}
+    return (str(obj["kind"]), str(metadata.get("namespace", "")), str(metadata.get("name", "")))
+
+
+def _check_same(
+    key: tuple[str, str, str], first: tuple[Path, RawObject], again: tuple[Path, RawObject]
+) -> None:
+    """The same dump given twice is harmless; two different objects of one name are not."""
+    if first[1] != again[1]:
+        kind, namespace, name = key
+        where = f"{namespace}/{name}" if namespace else name
+        raise InputError(
+            f"{kind} {where}: two different objects of this name, in snapshot "
+            f"{first[0]} and {again[0]}"
+        )
