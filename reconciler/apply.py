@@ -156,11 +156,11 @@ def reconcile_vrf(
         if settings.dry_run or not changes:
             return result
         try:
-            responses = _write(avi, vrf_uuid, vrf_object, live, changes, settings)
+            result.writes, stored = _write(avi, vrf_uuid, vrf_object, live, changes, settings)
         except VrfConflict:
             continue
-        result.writes, result.applied = len(responses), changes
-        result.last_modified = _verify(responses[-1], settings.target, live, changes)
+        result.applied = changes
+        result.last_modified = _verify(stored, settings.target, live, changes)
         return result
     raise ApiError(
         f"VRF {settings.target.vrf}: still conflicting after {MAX_CONFLICT_RETRIES} re-reads "
@@ -185,22 +185,24 @@ def _write(
     live: LiveState,
     changes: list[Change],
     settings: ApplySettings,
-) -> list[dict[str, Any]]:
-    """The controller's answers: each is the VRF as stored after that write."""
+) -> tuple[int, dict[str, Any]]:
+    """How many writes, and the controller's answer to the last: the VRF as it stored it."""
     cluster = settings.target.cluster
     if settings.write_mode == "patch":
         bodies = patch_bodies(live, changes, cluster)
-        responses = []
-        if bodies.delete:
-            responses.append(avi.patch_vrf(vrf_uuid, "delete", [dict(e) for e in bodies.delete]))
-        if bodies.add:
-            responses.append(avi.patch_vrf(vrf_uuid, "add", bodies.add))
-        return responses
+        writes: list[tuple[str, list[Any]]] = [("delete", list(bodies.delete)), ("add", bodies.add)]
+        sent = [(op, entries) for op, entries in writes if entries]
+        stored: dict[str, Any] = {}
+        for op, entries in sent:
+            stored = avi.patch_vrf(
+                vrf_uuid, op, entries
+            )  # one answer (a whole VRF) alive at a time
+        return len(sent), stored
     static_routes = rebuilt_static_routes(
         vrf_object.get("static_routes") or [], live, changes, cluster
     )
     body = {**vrf_object, "static_routes": list(static_routes)}
-    return [avi.put_vrf(vrf_uuid, body)]
+    return 1, avi.put_vrf(vrf_uuid, body)
 
 
 def _verify(after: dict[str, Any], target: Target, live: LiveState, changes: list[Change]) -> str:

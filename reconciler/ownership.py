@@ -8,6 +8,7 @@ modified or reordered. Ours in another id format (AKO's `<cluster>-<uuid>-<n>`) 
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +31,7 @@ class LiveRoute:
 @dataclass(frozen=True)
 class LiveState:
     ours: dict[IPNetwork, LiveRoute]
-    foreign: dict[IPNetwork, str]
+    foreign: dict[tuple[int, int, int], Mapping[str, Any]]  # by prefix_sort_key, as read
     duplicates: tuple[LiveRoute, ...]
     warnings: tuple[str, ...]
 
@@ -62,15 +63,16 @@ def to_avi(route: Route, cluster: str) -> dict[str, Any]:
 
 def classify(static_routes: Sequence[Mapping[str, Any]], cluster: str) -> LiveState:
     ours: dict[IPNetwork, LiveRoute] = {}
-    foreign: dict[IPNetwork, str] = {}
+    foreign: dict[tuple[int, int, int], Mapping[str, Any]] = {}
     duplicates: list[LiveRoute] = []
     warnings: list[str] = []
     for index, entry in enumerate(static_routes):
-        parsed = _parse(entry)
         if not is_ours(entry, cluster):
-            if parsed is not None:
-                foreign.setdefault(parsed[0], _describe_owner(entry))
+            key = _foreign_key(entry)
+            if key is not None:
+                foreign.setdefault(key, entry)
             continue
+        parsed = _parse(entry)
         if parsed is None:
             warnings.append(
                 f"static_routes[{index}] route_id {entry.get('route_id')!r} is labelled "
@@ -110,7 +112,24 @@ def _parse(
     return network, next_hop
 
 
-def _describe_owner(entry: Mapping[str, Any]) -> str:
+def _foreign_key(entry: Any) -> tuple[int, int, int] | None:
+    """The prefix of a foreign route, only to spot a desired prefix it already holds: parsed in
+    C, since a shared VRF holds tens of thousands of them and none is ever rewritten."""
+    try:
+        prefix = entry["prefix"]
+        address, mask = prefix["ip_addr"]["addr"], int(prefix["mask"])
+        family, version, bits = (
+            (socket.AF_INET6, 6, 128) if ":" in address else (socket.AF_INET, 4, 32)
+        )
+        value = int.from_bytes(socket.inet_pton(family, address), "big")
+    except (KeyError, TypeError, ValueError, OSError):
+        return None
+    if not 0 <= mask <= bits:
+        return None
+    return (version, value >> (bits - mask) << (bits - mask), mask)
+
+
+def describe_owner(entry: Mapping[str, Any]) -> str:
     labels = entry.get("labels") or []
     owner = ", ".join(
         f"{label.get('key')}={label.get('value')}" for label in labels if isinstance(label, Mapping)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from reconciler.ownership import LiveState
+from reconciler.ownership import LiveState, describe_owner
 from reconciler.routes import IPNetwork, Route, prefix_sort_key, route_sort_key
 
 Action = Literal["add", "delete", "update"]
@@ -107,12 +107,13 @@ def three_way_plan(
     blocked_routes = list(blocked)
     blocked_prefixes = {entry.route.prefix for entry in blocked}
     for prefix, route in target_routes.items():
-        if prefix in live.foreign and prefix not in blocked_prefixes:
+        holder = live.foreign.get(prefix_sort_key(prefix))
+        if holder is not None and prefix not in blocked_prefixes:
             blocked_routes.append(
                 BlockedRoute(
                     route,
                     f"Avi already has this prefix as a foreign route "
-                    f"({live.foreign[prefix]}); it is never overwritten",
+                    f"({describe_owner(holder)}); it is never overwritten",
                 )
             )
             blocked_prefixes.add(prefix)
