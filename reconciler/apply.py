@@ -194,9 +194,8 @@ def _write(
         sent = [(op, entries) for op, entries in writes if entries]
         stored: dict[str, Any] = {}
         for op, entries in sent:
-            stored = avi.patch_vrf(
-                vrf_uuid, op, entries
-            )  # one answer (a whole VRF) alive at a time
+            stored = {}  # drop the previous answer, a whole VRF, before reading the next
+            stored = avi.patch_vrf(vrf_uuid, op, entries)
         return len(sent), stored
     static_routes = rebuilt_static_routes(
         vrf_object.get("static_routes") or [], live, changes, cluster
