@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from reconciler.apply import ApplySettings, Target, apply_reviewed
+from reconciler.apply import apply_reviewed
 from reconciler.cli.options import (
     add_apply_options,
     add_avi_options,
@@ -13,9 +13,9 @@ from reconciler.cli.options import (
     add_manifest_options,
     add_policy_options,
     add_remote_option,
+    apply_settings,
     avi_client,
     git_store,
-    route_policy,
 )
 from reconciler.cli.output import Log, report_blocked
 from reconciler.errors import EXIT_CHANGED, EXIT_OK, EXIT_REFUSED
@@ -50,19 +50,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def run(args: argparse.Namespace) -> int:
-    target = Target(args.cluster_name, args.vrf, args.cloud)
-    settings = ApplySettings(
-        target=target,
-        reviewed_ref=args.reviewed_ref,
-        remote=args.remote,
-        heal=args.heal,
-        write_mode=args.write_mode,
-        max_delete=args.max_delete,
-        allow_mass_delete=args.allow_mass_delete,
-        dry_run=args.dry_run,
-        require_signed_commits=args.require_signed_commits,
-        policy=route_policy(args),
-    )
+    settings = apply_settings(args)
+    target = settings.target
     with avi_client(args) as avi:
         result = apply_reviewed(git_store(args), avi, settings)
     print(render_text(result.plan, color=sys.stdout.isatty()), end="")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable
+from typing import Any
 
+from reconciler.apply import ApplySettings, Target
 from reconciler.avi.client import DEFAULT_API_VERSION, AviClient, AviSettings
 from reconciler.errors import InputError
 from reconciler.gitstore import GitStore
@@ -14,6 +16,7 @@ from reconciler.ipam.modes import CNI_PLUGIN_CHOICES
 from reconciler.ipam.snapshot import SnapshotSource
 from reconciler.ipam.source import ClusterSource
 from reconciler.policy import RoutePolicy, parse_networks
+from reconciler.render import RenderSettings
 from reconciler.review.github import GitHubClient, GitHubSettings
 from reconciler.routes import IpFamily, validate_cluster_name
 
@@ -253,4 +256,37 @@ def add_apply_options(parser: argparse.ArgumentParser) -> None:
         type=bounded_int(0),
         metavar="N",
         help="refuse more deletions than N; default the larger of 5 and 20%% of our live routes",
+    )
+
+
+def render_settings(args: argparse.Namespace, **overrides: Any) -> RenderSettings:
+    values: dict[str, Any] = {
+        "cluster": args.cluster_name,
+        "vrf": args.vrf,
+        "cloud": args.cloud,
+        "cni_plugin": args.cni_plugin,
+        "ip_family": args.ip_family,
+        "cilium_namespace": args.cilium_namespace,
+        "branch": args.branch,
+        "reviewed_ref": args.reviewed_ref,
+        "commit": getattr(args, "commit", False),
+        "max_route_loss": args.max_route_loss,
+        "allow_mass_delete": args.allow_mass_delete,
+        "policy": route_policy(args),
+    }
+    return RenderSettings(**(values | overrides))
+
+
+def apply_settings(args: argparse.Namespace) -> ApplySettings:
+    return ApplySettings(
+        target=Target(args.cluster_name, args.vrf, args.cloud),
+        reviewed_ref=args.reviewed_ref,
+        remote=args.remote,
+        heal=args.heal,
+        write_mode=args.write_mode,
+        max_delete=args.max_delete,
+        allow_mass_delete=args.allow_mass_delete,
+        dry_run=getattr(args, "dry_run", False),
+        require_signed_commits=getattr(args, "require_signed_commits", False),
+        policy=route_policy(args),
     )

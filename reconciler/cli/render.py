@@ -12,11 +12,11 @@ from reconciler.cli.options import (
     add_policy_options,
     cluster_source,
     git_store,
-    route_policy,
+    render_settings,
 )
 from reconciler.cli.output import Log, print_ipam, print_problems, report_blocked
 from reconciler.errors import EXIT_CHANGED, EXIT_ERROR, EXIT_OK, EXIT_REFUSED
-from reconciler.render import RenderSettings, render
+from reconciler.render import render
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -51,20 +51,7 @@ def add_render_guard_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = RenderSettings(
-        cluster=args.cluster_name,
-        vrf=args.vrf,
-        cloud=args.cloud,
-        cni_plugin=args.cni_plugin,
-        ip_family=args.ip_family,
-        cilium_namespace=args.cilium_namespace,
-        branch=args.branch,
-        reviewed_ref=args.reviewed_ref,
-        commit=args.commit,
-        max_route_loss=args.max_route_loss,
-        allow_mass_delete=args.allow_mass_delete,
-        policy=route_policy(args),
-    )
+    settings = render_settings(args)
     result = render(cluster_source(args), git_store(args), settings)
     print_ipam(result.cluster.ipam)
     print(

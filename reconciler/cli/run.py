@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from reconciler.apply import ApplyResult, ApplySettings, Target, apply_reviewed
+from reconciler.apply import ApplyResult, apply_reviewed
 from reconciler.changes import summarize
 from reconciler.cli.options import (
     add_apply_options,
@@ -24,10 +24,11 @@ from reconciler.cli.options import (
     add_policy_options,
     add_remote_option,
     add_run_output_options,
+    apply_settings,
     avi_client,
     cluster_source,
     git_store,
-    route_policy,
+    render_settings,
 )
 from reconciler.cli.output import Log, print_ipam, print_problems, report_blocked
 from reconciler.cli.propose import describe, run_propose
@@ -38,7 +39,7 @@ from reconciler.ipam.kube import api_client
 from reconciler.lock import file_lock, lease_lock
 from reconciler.metrics import RunMetrics
 from reconciler.propose import evidence_lines
-from reconciler.render import RenderSettings, render
+from reconciler.render import render
 
 SERVICE_ACCOUNT_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 
@@ -109,20 +110,7 @@ def _stages(
         result = render(
             cluster_source(args),
             store,
-            RenderSettings(
-                cluster=args.cluster_name,
-                vrf=args.vrf,
-                cloud=args.cloud,
-                cni_plugin=args.cni_plugin,
-                ip_family=args.ip_family,
-                cilium_namespace=args.cilium_namespace,
-                branch=branch,
-                reviewed_ref=reviewed,
-                commit=True,
-                max_route_loss=args.max_route_loss,
-                allow_mass_delete=args.allow_mass_delete,
-                policy=route_policy(args),
-            ),
+            render_settings(args, branch=branch, reviewed_ref=reviewed, commit=True),
         )
     print_ipam(result.cluster.ipam, log)
     failed = print_problems(result.computation, log)
@@ -160,16 +148,7 @@ def _stages(
 
 
 def _apply(args: argparse.Namespace) -> ApplyResult:
-    settings = ApplySettings(
-        target=Target(args.cluster_name, args.vrf, args.cloud),
-        reviewed_ref=args.reviewed_ref,
-        remote=args.remote,
-        heal=args.heal,
-        write_mode=args.write_mode,
-        max_delete=args.max_delete,
-        allow_mass_delete=args.allow_mass_delete,
-        policy=route_policy(args),
-    )
+    settings = apply_settings(args)
     with avi_client(args) as avi:
         return apply_reviewed(git_store(args), avi, settings)
 
