@@ -108,3 +108,28 @@ def self_signed_certificate(folder: Path) -> tuple[str, str]:
         capture_output=True,
     )
     return str(cert), str(key)
+
+
+# An ownership oracle written from the README, independent of reconciler.ownership.
+ORACLE_OWNER_LABELS = [{"key": "clustername", "value": "c"}]
+
+
+def oracle_is_ours(entry: dict) -> bool:
+    return entry.get("labels") == ORACLE_OWNER_LABELS
+
+
+def entry_prefix(entry: dict) -> Any:
+    prefix = entry["prefix"]
+    return ipaddress.ip_network(f"{prefix['ip_addr']['addr']}/{prefix['mask']}")
+
+
+def ours_ahead_of_foreign(static_routes: list[dict]) -> dict[str, set[Any]]:
+    """For each foreign route (by id), the prefixes of ours listed before it."""
+    ahead: dict[str, set[Any]] = {}
+    seen: set[Any] = set()
+    for entry in static_routes:
+        if oracle_is_ours(entry):
+            seen.add(entry_prefix(entry))
+        else:
+            ahead[entry["route_id"]] = set(seen)
+    return ahead

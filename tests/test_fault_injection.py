@@ -34,6 +34,7 @@ from typing import Any
 
 import pytest
 import requests
+from helpers import entry_prefix, oracle_is_ours, ours_ahead_of_foreign
 
 from reconciler.apply import ApplyResult, ApplySettings, Target, reconcile_vrf
 from reconciler.avi.client import AviClient, AviSettings
@@ -43,7 +44,6 @@ from reconciler.routes import Route, route_id
 from reconciler.sim.avi import AviSim, static_route
 
 CLUSTER = "c"
-OWNER_LABELS = [{"key": "clustername", "value": CLUSTER}]
 TARGET = Target(CLUSTER, "global", "Default-Cloud")
 LONG = os.environ.get("ROUTE_RECONCILER_LONG_FAULTS") == "1"
 CYCLES = 5000 if LONG else 500
@@ -80,11 +80,6 @@ FOREIGN_EXTRAS: list[dict[str, Any]] = [
 ]
 
 Ours = dict[Any, tuple[Any, str]]  # prefix -> (next hop, route id)
-
-
-def is_ours(entry: dict) -> bool:
-    """Ownership as the README defines it, independently of the code under test."""
-    return entry.get("labels") == OWNER_LABELS
 
 
 # --- the reviewed target -------------------------------------------------------------------
@@ -148,7 +143,7 @@ class Foreign:
         ``moves``) moved or shuffled foreign routes; it leaves ours alone."""
         routes = list(static_routes)
         for _ in range(rng.randint(1, 3)):
-            theirs = [i for i, entry in enumerate(routes) if not is_ours(entry)]
+            theirs = [i for i, entry in enumerate(routes) if not oracle_is_ours(entry)]
             grow = ["add", "add"] if len(theirs) < MAX_FOREIGN else []
             action = rng.choice([*grow, "remove", "hop", *(["move", "shuffle"] * moves)])
             if action == "add" or not theirs:
@@ -195,7 +190,7 @@ def drift_edit(avi: AviSim, rng: random.Random) -> None:
 
     def edit(static_routes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         routes = list(static_routes)
-        ours = [i for i, entry in enumerate(routes) if is_ours(entry)]
+        ours = [i for i, entry in enumerate(routes) if oracle_is_ours(entry)]
         action = rng.choice(["hop", "delete", "add"]) if ours else "add"
         if action == "add":
             taken = {entry_prefix(routes[i]) for i in ours}
@@ -311,15 +306,10 @@ def wait_until_handled(avi: AviSim, sent: int) -> None:
 # --- reading the VRF -----------------------------------------------------------------------
 
 
-def entry_prefix(entry: dict[str, Any]):
-    prefix = entry["prefix"]
-    return ipaddress.ip_network(f"{prefix['ip_addr']['addr']}/{prefix['mask']}")
-
-
 def ours_of(static_routes: list[dict[str, Any]], where: str) -> Ours:
     ours: Ours = {}
     for entry in static_routes:
-        if not is_ours(entry):
+        if not oracle_is_ours(entry):
             continue
         prefix = entry_prefix(entry)
         hop = ipaddress.ip_address(entry["next_hop"]["addr"])
@@ -332,7 +322,7 @@ def ours_of(static_routes: list[dict[str, Any]], where: str) -> Ours:
 
 
 def foreign_of(static_routes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [entry for entry in static_routes if not is_ours(entry)]
+    return [entry for entry in static_routes if not oracle_is_ours(entry)]
 
 
 def as_ours(routes: tuple[Route, ...] | None) -> Ours | None:
@@ -361,18 +351,6 @@ class Cycle:
             f"seed {SEED} cycle {self.number}: {self.write_mode}{' --heal' if self.heal else ''}, "
             f"faults {self.faults}, concurrent {self.concurrent}, outcome {outcome}"
         )
-
-
-def ours_ahead_of_foreign(static_routes: list[dict[str, Any]]) -> dict[str, set[Any]]:
-    """For each foreign route (by id), the prefixes of ours listed before it."""
-    ahead: dict[str, set[Any]] = {}
-    seen: set[Any] = set()
-    for entry in static_routes:
-        if is_ours(entry):
-            seen.add(entry_prefix(entry))
-        else:
-            ahead[entry["route_id"]] = set(seen)
-    return ahead
 
 
 def check_cycle(cycle: Cycle, after: list[dict[str, Any]], foreign: Foreign, writes: int) -> None:

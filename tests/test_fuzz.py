@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers import entry_prefix, oracle_is_ours, ours_ahead_of_foreign
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -294,12 +295,6 @@ def test_valid_manifests_parse_and_render_to_a_fixed_point(manifest):
 # --- the plan/apply state machine over the pure functions ----------------------------------
 
 CLUSTER = "c"
-OWNER_LABELS = [{"key": "clustername", "value": CLUSTER}]
-
-
-def is_ours(entry: dict) -> bool:
-    """Ownership as the README defines it, independently of the code under test."""
-    return entry.get("labels") == OWNER_LABELS
 
 
 PREFIXES = [ipaddress.ip_network(f"10.0.{i}.0/24") for i in range(8)]
@@ -318,24 +313,7 @@ targets = st.dictionaries(st.sampled_from(PREFIXES), st.sampled_from(HOPS), max_
 
 
 def foreign_of(static_routes: list[dict]) -> list[dict]:
-    return [entry for entry in static_routes if not is_ours(entry)]
-
-
-def entry_prefix(entry: dict) -> Any:
-    prefix = entry["prefix"]
-    return ipaddress.ip_network(f"{prefix['ip_addr']['addr']}/{prefix['mask']}")
-
-
-def ours_ahead_of_foreign(static_routes: list[dict]) -> dict[str, set[Any]]:
-    """For each foreign route (by id), the prefixes of ours listed before it."""
-    ahead: dict[str, set[Any]] = {}
-    seen: set[Any] = set()
-    for entry in static_routes:
-        if is_ours(entry):
-            seen.add(entry_prefix(entry))
-        else:
-            ahead[entry["route_id"]] = set(seen)
-    return ahead
+    return [entry for entry in static_routes if not oracle_is_ours(entry)]
 
 
 def controller_patch(static_routes: list[dict], delete: list, add: list) -> list[dict]:
@@ -384,7 +362,7 @@ class PlanApply(RuleBasedStateMachine):
     def foreign_write(self, data: st.DataObject) -> None:
         """Another writer adds, removes, re-points or moves one of its routes."""
         routes = list(self.static_routes)
-        theirs = [i for i, entry in enumerate(routes) if not is_ours(entry)]
+        theirs = [i for i, entry in enumerate(routes) if not oracle_is_ours(entry)]
         action = data.draw(st.sampled_from(["add", "remove", "hop", "move"])) if theirs else "add"
         if action == "add":
             entry = static_route(
@@ -410,7 +388,7 @@ class PlanApply(RuleBasedStateMachine):
         """Someone edits our routes on Avi outside git: a next hop, a deletion, AKO's id
         format, or an unreviewed route of ours (never a second one for a prefix we hold)."""
         routes = list(self.static_routes)
-        ours = [i for i, entry in enumerate(routes) if is_ours(entry)]
+        ours = [i for i, entry in enumerate(routes) if oracle_is_ours(entry)]
         taken = {entry_prefix(routes[i]) for i in ours}
         free = [p for p in PREFIXES if p not in taken]
         actions = (["hop", "delete", "ako"] if ours else []) + (["add"] if free else [])
