@@ -7,7 +7,7 @@ with a comment.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -98,7 +98,6 @@ def propose(
     )
 
 
-def evidence_lines(
-    ipam_mode: str, evidence: tuple[str, ...], warnings: tuple[str, ...]
-) -> list[str]:
-    return [f"IPAM mode `{ipam_mode}`: " + "; ".join(evidence), *warnings]
+def evidence_lines(ipam_mode: str, evidence: Sequence[str], notes: Sequence[str]) -> list[str]:
+    """What the reviewer should know about the cluster read: mode, evidence, warnings, errors."""
+    return [f"IPAM mode `{ipam_mode}`: " + "; ".join(evidence), *notes]

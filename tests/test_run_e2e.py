@@ -163,3 +163,15 @@ def test_metrics_textfile(job, tmp_path):
         'route_reconciler_stage_duration_seconds{cluster="c",stage="render",vrf="global"}' in text
     )
     assert "route_reconciler_last_success_timestamp_seconds" in text
+
+
+def test_routes_blocked_at_render_are_named_in_the_pull_request(job):
+    job, cluster = job
+    cluster.apply(cilium_config(**{"cluster-pool-ipv4-cidr": "10.0.0.0/16"}))
+    add_node(cluster, "w7", "10.200.0.0/24")
+    code, out = job.run("--no-apply")
+    assert code == 3, out
+    assert "error: blocked: node w7 10.200.0.0/24" in out
+    body = job.github.pulls[0]["body"]
+    assert "blocked at render: 10.200.0.0/24 of node w7: route policy" in body
+    assert "`10.0.1.0/24`" in body

@@ -125,10 +125,13 @@ def _stages(
     if not args.no_propose:
         with metrics.stage("propose"):
             ipam = result.cluster.ipam
+            notes = [*result.computation.warnings, *result.computation.errors]
+            notes += [
+                f"blocked at render: {b.route.prefix} of node {b.route.node}: {b.reason}"
+                for b in result.blocked
+            ]
             proposal = run_propose(
-                args,
-                store,
-                evidence_lines(str(ipam.mode), ipam.evidence, result.computation.warnings),
+                args, store, evidence_lines(str(ipam.mode), ipam.evidence, notes)
             )
         outcome.append(f"propose: {describe(proposal)}")
         changed |= proposal.action not in ("unchanged", "nothing to propose")
@@ -136,7 +139,7 @@ def _stages(
         outcome.append(f"apply: nothing reviewed yet ({result.path} not on {args.reviewed_ref})")
     elif not args.no_apply:
         with metrics.stage("apply"):
-            applied = _apply(args)
+            applied = _apply(args, store)
         _record_apply(metrics, applied, outcome)
         changed |= bool(applied.applied)
         refused |= bool(applied.skipped_conflicts or applied.plan.blocked)
@@ -147,10 +150,9 @@ def _stages(
     return EXIT_CHANGED if changed else EXIT_OK
 
 
-def _apply(args: argparse.Namespace) -> ApplyResult:
-    settings = apply_settings(args)
+def _apply(args: argparse.Namespace, store: GitStore) -> ApplyResult:
     with avi_client(args) as avi:
-        return apply_reviewed(git_store(args), avi, settings)
+        return apply_reviewed(store, avi, apply_settings(args))
 
 
 def _record_apply(metrics: RunMetrics, applied: ApplyResult, outcome: list[str]) -> None:
