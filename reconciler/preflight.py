@@ -58,7 +58,7 @@ def sctp_findings(
             return [
                 Finding(
                     "warn",
-                    f"SCTP: {reason}, but cilium-config was not found; "
+                    f"SCTP: {reason}, but Cilium is not in use (no cilium-config read); "
                     "the Cilium SCTP preflight does not apply",
                 )
             ]
