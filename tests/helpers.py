@@ -133,3 +133,10 @@ def ours_ahead_of_foreign(static_routes: list[dict]) -> dict[str, set[Any]]:
         else:
             ahead[entry["route_id"]] = set(seen)
     return ahead
+
+
+def live_source(kubeconfig: str, page_size: int = 500):
+    """The production live source over a kubeconfig, without a terminal progress line."""
+    from reconciler.ipam.kube import KubeSource, api_client
+
+    return KubeSource(api_client(kubeconfig), page_size=page_size, progress=False)

@@ -9,37 +9,22 @@ import math
 import pytest
 import yaml
 from cni_clusters import CLUSTERS, block, node, ovn_subnets, write_kubectl_dumps
-from helpers import DATA, init_repo, run_cli, write_objects
+from helpers import DATA, init_repo, live_source, run_cli, write_objects
 
 from reconciler.errors import ApiError, InputError
-from reconciler.ipam.kube import KubeSource, api_client
+from reconciler.ipam.kube import KubeSource
 from reconciler.ipam.model import CALICO_CRD, OPENSHIFT_CRD, ClusterIpam
 from reconciler.ipam.read import read_cluster
 from reconciler.ipam.snapshot import SnapshotSource
 from reconciler.ipam.source import CUSTOM_RESOURCES
 from reconciler.routes import compute_routes
 from reconciler.settings import from_ako_values
-from reconciler.sim.kube import FakeKubeApi
 
 ROUTE_CASES = yaml.safe_load((DATA / "route_cases.yaml").read_text())
 
 
-@pytest.fixture
-def serve(tmp_path):
-    started = []
-
-    def start(objects, **kwargs):
-        api = FakeKubeApi(objects, **kwargs).start()
-        started.append(api)
-        return api, str(api.write_kubeconfig(tmp_path / f"kubeconfig-{len(started)}"))
-
-    yield start
-    for api in started:
-        api.stop()
-
-
 def live(kubeconfig: str, page_size: int = 500) -> KubeSource:
-    return KubeSource(api_client(kubeconfig), page_size=page_size, progress=False)
+    return live_source(kubeconfig, page_size)
 
 
 def comparable(ipam: ClusterIpam) -> tuple:

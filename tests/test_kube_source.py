@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from helpers import cilium_config, cilium_node, init_repo, node, run_cli, write_objects
+from helpers import cilium_config, cilium_node, init_repo, live_source, node, run_cli, write_objects
 
 from reconciler.errors import ApiError, InputError
 from reconciler.ipam.kube import KubeSource, api_client
@@ -25,22 +25,8 @@ def objects(count: int, dual_stack: bool = False) -> list[dict]:
     return result
 
 
-@pytest.fixture
-def serve(tmp_path):
-    started = []
-
-    def start(objs, **kwargs):
-        api = FakeKubeApi(objs, **kwargs).start()
-        started.append(api)
-        return api, str(api.write_kubeconfig(tmp_path / f"kubeconfig-{len(started)}"))
-
-    yield start
-    for api in started:
-        api.stop()
-
-
 def source(kubeconfig: str, page_size: int = 500) -> KubeSource:
-    return KubeSource(api_client(kubeconfig), page_size=page_size)
+    return live_source(kubeconfig, page_size)
 
 
 def test_live_render_equals_snapshot_render(tmp_path, capsys, serve):
