@@ -25,15 +25,9 @@ def objects(count: int, dual_stack: bool = False) -> list[dict]:
     return result
 
 
-def source(kubeconfig: str, page_size: int = 500) -> KubeSource:
-    return live_source(kubeconfig, page_size)
-
-
-def test_live_render_equals_snapshot_render(tmp_path, capsys, serve):
-    objs = objects(7, dual_stack=True)
-    _, kubeconfig = serve(objs)
-    live_repo, dump_repo = init_repo(tmp_path / "live"), init_repo(tmp_path / "dump")
-    code, _, _ = run_cli(
+def render_live(capsys, kubeconfig: str, repo, *extra: str) -> tuple[int, str, str]:
+    """`render` of cluster `c` through a kubeconfig, as a user runs it."""
+    return run_cli(
         capsys,
         "render",
         "--kubeconfig",
@@ -41,8 +35,16 @@ def test_live_render_equals_snapshot_render(tmp_path, capsys, serve):
         "--cluster-name",
         "c",
         "--repo",
-        str(tmp_path / "live"),
+        str(repo),
+        *extra,
     )
+
+
+def test_live_render_equals_snapshot_render(tmp_path, capsys, serve):
+    objs = objects(7, dual_stack=True)
+    _, kubeconfig = serve(objs)
+    live_repo, dump_repo = init_repo(tmp_path / "live"), init_repo(tmp_path / "dump")
+    code, _, _ = render_live(capsys, kubeconfig, tmp_path / "live")
     assert code == 2
     snapshot = str(write_objects(tmp_path / "dump.yaml", objs))
     run_cli(
@@ -92,7 +94,7 @@ def test_kubeconfig_from_environment_and_context(tmp_path, capsys, serve, monkey
 
 def test_lists_are_paged_with_one_request_per_page(serve):
     api, kubeconfig = serve(objects(1201))
-    live = source(kubeconfig)
+    live = live_source(kubeconfig)
     read = read_cluster(live, "auto", "kube-system")
     assert len(read.ipam.nodes) == 1201
     assert live.list_requests == {"nodes": math.ceil(1201 / 500), "ciliumnodes.cilium.io": 3}
@@ -104,14 +106,14 @@ def test_lists_are_paged_with_one_request_per_page(serve):
 
 def test_server_may_return_short_pages(serve):
     _, kubeconfig = serve(objects(30), max_page_size=7)
-    live = source(kubeconfig)
+    live = live_source(kubeconfig)
     assert len(live.nodes()) == 30
     assert live.list_requests["nodes"] == 5
 
 
 def test_expired_continue_token_restarts_the_list_from_scratch(serve):
     api, kubeconfig = serve(objects(12))
-    live = source(kubeconfig, page_size=5)
+    live = live_source(kubeconfig, page_size=5)
     api.fail("nodes", 410, on_page=2)
     names = [n["metadata"]["name"] for n in live.nodes()]
     assert names == sorted(set(names), key=names.index) and len(names) == 12
@@ -121,7 +123,7 @@ def test_expired_continue_token_restarts_the_list_from_scratch(serve):
 
 def test_expired_tokens_from_compaction_restart(serve):
     api, kubeconfig = serve(objects(12))
-    live = source(kubeconfig, page_size=5)
+    live = live_source(kubeconfig, page_size=5)
     first = live.nodes()
     api.expire_continue_tokens()
     assert live.nodes() == first
@@ -133,18 +135,18 @@ def test_forbidden_is_a_clear_error(serve):
     with pytest.raises(
         ApiError, match=r"list ciliumnodes\.cilium\.io: forbidden by RBAC .*cannot list resource"
     ):
-        read_cluster(source(kubeconfig), "auto", "kube-system")
+        read_cluster(live_source(kubeconfig), "auto", "kube-system")
 
 
 def test_missing_cilium_crd_in_cluster_pool_mode_is_an_error(serve):
     _, kubeconfig = serve([cilium_config(), node("w1", "192.168.0.1")], crds=())
     with pytest.raises(InputError, match="CiliumNode CRD"):
-        read_cluster(source(kubeconfig), "auto", "kube-system")
+        read_cluster(live_source(kubeconfig), "auto", "kube-system")
 
 
 def test_absent_cilium_config_means_host_scope(serve):
     _, kubeconfig = serve([node("w1", "192.168.0.1", ["10.244.0.0/24"])], crds=())
-    read = read_cluster(source(kubeconfig), "auto", "kube-system")
+    read = read_cluster(live_source(kubeconfig), "auto", "kube-system")
     assert read.ipam.mode == "kubernetes-host-scope"
     assert read.ipam.nodes[0].pod_cidrs == ("10.244.0.0/24",)
 
@@ -153,31 +155,21 @@ def test_server_error_mid_pagination_fails_the_read(serve):
     api, kubeconfig = serve(objects(12))
     api.fail("nodes", 500, on_page=2)
     with pytest.raises(ApiError, match="list nodes: Kubernetes API answered 500"):
-        source(kubeconfig, page_size=5).nodes()
+        live_source(kubeconfig, page_size=5).nodes()
 
 
 def test_truncated_list_is_an_error_not_a_short_list(serve):
     api, kubeconfig = serve(objects(3))
     api.truncate_next_list("nodes")
     with pytest.raises(ApiError, match=r"list nodes: .*(not valid JSON|unreachable)"):
-        source(kubeconfig).nodes()
+        live_source(kubeconfig).nodes()
 
 
 def test_api_failure_leaves_git_untouched(tmp_path, capsys, serve):
     api, kubeconfig = serve(objects(4))
     repo = init_repo(tmp_path / "repo")
     api.fail("ciliumnodes.cilium.io", 503, count=5)
-    code, _, err = run_cli(
-        capsys,
-        "render",
-        "--kubeconfig",
-        kubeconfig,
-        "--cluster-name",
-        "c",
-        "--repo",
-        str(tmp_path / "repo"),
-        "--commit",
-    )
+    code, _, err = render_live(capsys, kubeconfig, tmp_path / "repo", "--commit")
     assert code == 1
     assert err.count("\n") == 1
     assert not (tmp_path / "repo/routes").exists()
@@ -190,16 +182,7 @@ def test_kubeconfig_pointing_nowhere(tmp_path, capsys):
     api.write_kubeconfig(kubeconfig)
     api.stop()
     init_repo(tmp_path / "repo")
-    code, _, err = run_cli(
-        capsys,
-        "render",
-        "--kubeconfig",
-        str(kubeconfig),
-        "--cluster-name",
-        "c",
-        "--repo",
-        str(tmp_path / "repo"),
-    )
+    code, _, err = render_live(capsys, str(kubeconfig), tmp_path / "repo")
     assert code == 1
     assert "unreachable" in err
 
