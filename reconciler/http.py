@@ -1,13 +1,14 @@
-"""Plumbing the Avi and GitHub clients share, on plain ``requests``.
+"""The transport the Avi and GitHub clients share, on plain ``requests``.
 
-Both retry reads but never writes (a write that got no answer may still have been done), and
-neither may let a secret into an error; the loop and the masking live here once, while what to
-say about a failure stays with each client. Both also take a base URL and a secret (inline or
-from a mounted file) from their settings.
+Every call either client makes to the outside goes through one Transport: its timeout, its
+retries (reads only: a write that got no answer may still have been done), how an answer's body
+is decoded, and which secrets are masked before any text of it reaches an error. Rules that must
+hold for both clients belong here; what a failure means to Avi or to GitHub stays with each.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -18,6 +19,7 @@ from typing import Any, Final
 from urllib.parse import SplitResult, urlsplit
 
 import requests
+from requests.cookies import RequestsCookieJar
 
 from reconciler.errors import ApiError, InputError
 
@@ -25,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS: Final = 30.0
 ERROR_TEXT_LIMIT: Final = 300
+
+# What a client says when a call got no answer: given the error and the attempts made.
+NoAnswerText = Callable[[requests.RequestException, int], str]
 
 
 @dataclass(frozen=True)
@@ -47,84 +52,198 @@ class RetryPolicy:
         time.sleep(delay)
 
 
-def send_with_retries(
-    send: Callable[[], requests.Response],
-    label: str,
-    policy: RetryPolicy,
-    *,
-    retryable: bool,
-    tls_failed: Callable[[requests.exceptions.SSLError], str],
-    no_answer: Callable[[requests.RequestException, int], str],
-) -> requests.Response:
-    """``send()`` once, or when ``retryable`` again after a lost connection or a 5xx.
+class Transport:
+    """One ``requests`` session with one service; ``requests_made`` and ``bytes_sent`` count
+    every attempt.
 
-    Returns the last answer, whatever its status. A transport failure raises ApiError with the
-    caller's text: ``no_answer`` gets the error and the number of attempts made.
+    ``verify`` is passed on each request because a session-level one loses to
+    REQUESTS_CA_BUNDLE. ``fresh_headers`` is asked before every attempt, for a header that
+    follows a cookie the last answer may have set (Avi's CSRF token).
     """
-    attempts = policy.attempts(retryable)
-    attempt = 1
-    while True:
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        headers: Mapping[str, str],
+        verify: bool | str,
+        timeout: float,
+        retry: RetryPolicy,
+        secrets: Iterable[str],
+        tls_hint: str,
+        follow_redirects: bool,
+        fresh_headers: Callable[[], Mapping[str, str]] | None = None,
+    ) -> None:
+        self.base_url = base_url
+        self.retry = retry
+        self._session = requests.Session()
+        self._session.headers.update(headers)
+        self._verify = verify
+        self._timeout = timeout
+        self._secrets = tuple(secrets)
+        self._tls_hint = tls_hint
+        self._follow_redirects = follow_redirects
+        self._fresh_headers = fresh_headers
+        self.requests_made = 0
+        self.bytes_sent = 0
+
+    @property
+    def cookies(self) -> RequestsCookieJar:
+        return self._session.cookies
+
+    def close(self) -> None:
+        self._session.close()
+
+    def attempt(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: bytes | None = None,
+    ) -> requests.Response:
+        """One try, logged at debug level with its duration (never headers or body)."""
+        headers = dict(self._fresh_headers() if self._fresh_headers else {})
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        self.requests_made += 1
+        self.bytes_sent += len(body or b"")
+        started = time.monotonic()
+        response = self._session.request(
+            method,
+            url,
+            params=params,
+            data=body,
+            headers=headers,
+            timeout=self._timeout,
+            verify=self._verify,
+            allow_redirects=self._follow_redirects,
+        )
+        logger.debug(
+            "%s %s -> HTTP %d in %.3f s",
+            method,
+            urlsplit(url).path,
+            response.status_code,
+            time.monotonic() - started,
+        )
+        return response
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        label: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: bytes | None = None,
+        retryable: bool,
+        no_answer: NoAnswerText,
+    ) -> requests.Response:
+        """One attempt, or when ``retryable`` more after a lost connection or a 5xx.
+
+        Returns the last answer, whatever its status. A transport failure raises ApiError: a TLS
+        failure with this transport's hint, no answer with the text ``no_answer`` makes of the
+        error and the number of attempts made.
+        """
+        attempts = self.retry.attempts(retryable)
+        attempt = 1
+        while True:
+            try:
+                response = self.attempt(method, url, params=params, body=body)
+            except requests.exceptions.SSLError as exc:
+                raise ApiError(
+                    f"{label}: TLS with {self.base_url} failed ({self.masked(str(exc))}); "
+                    f"{self._tls_hint}"
+                ) from exc
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                if attempt == attempts:
+                    raise ApiError(no_answer(exc, attempts)) from exc
+                cause = f"no answer ({type(exc).__name__})"
+            else:
+                if response.status_code < 500 or attempt == attempts:
+                    return response
+                cause = f"HTTP {response.status_code}"
+            self.retry.back_off(label, cause, attempt, attempts)
+            attempt += 1
+
+    def decoded(self, response: requests.Response, label: str) -> Any:
+        """The decoded body of a successful answer; a body that is not JSON is an ApiError."""
         try:
-            response = send()
-        except requests.exceptions.SSLError as exc:
-            raise ApiError(tls_failed(exc)) from exc
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            if attempt == attempts:
-                raise ApiError(no_answer(exc, attempts)) from exc
-            cause = f"no answer ({type(exc).__name__})"
-        else:
-            if response.status_code < 500 or attempt == attempts:
-                return response
-            cause = f"HTTP {response.status_code}"
-        policy.back_off(label, cause, attempt, attempts)
-        attempt += 1
+            return _parsed(response)
+        except ValueError:
+            content_type = response.headers.get("Content-Type") or "no content type"
+            raise ApiError(
+                f"{label}: HTTP {response.status_code} with a body that is not JSON "
+                f"({content_type}): {self._excerpt(response)}"
+            ) from None
+
+    def reason(self, response: requests.Response, service_text: Callable[[Any], str | None]) -> str:
+        """Why the service refused: ``service_text`` of the decoded body, else the start of the
+        body (a proxy's HTML error page, say), secrets masked either way."""
+        try:
+            text = service_text(_parsed(response))
+        except ValueError:
+            text = None
+        return self._excerpt(response) if text is None else self.masked(text)
+
+    def _excerpt(self, response: requests.Response) -> str:
+        """The start of the body on one line, secrets masked, to quote in an error."""
+        return self.masked(" ".join(response.text.split())[:ERROR_TEXT_LIMIT] or "empty body")
+
+    def masked(self, text: str) -> str:
+        """``text`` with each secret and session cookie replaced by ``***``: servers echo what
+        they were sent."""
+        for secret in (*self._secrets, *(cookie.value for cookie in self._session.cookies)):
+            if secret:
+                text = text.replace(secret, "***")
+        return text
 
 
-def timed_request(
-    session: requests.Session, method: str, url: str, **options: Any
-) -> requests.Response:
-    """One attempt, logged at debug level with its duration (never headers or body)."""
-    started = time.monotonic()
-    response = session.request(method, url, **options)
-    logger.debug(
-        "%s %s -> HTTP %d in %.3f s",
-        method,
-        urlsplit(url).path,
-        response.status_code,
-        time.monotonic() - started,
-    )
-    return response
+class PageTrail:
+    """The next-page links one listing has followed: a server whose links loop back would
+    otherwise be paged forever."""
+
+    def __init__(self, label: str, whose: str) -> None:
+        self._label = label
+        self._whose = whose
+        self._seen: set[str] = set()
+
+    def follow(self, url: str, shown: str) -> None:
+        """Record ``url`` as the next page; ``shown`` is how an error names it."""
+        if url in self._seen:
+            raise ApiError(f"{self._label}: {self._whose} paging loops back to {shown}")
+        self._seen.add(url)
 
 
-def decoded(response: requests.Response) -> Any:
-    """The JSON body, or None when it is not JSON (a proxy's HTML error page, say)."""
-    try:
-        return response.json()
-    except ValueError:
-        return None
+def json_bytes(payload: Any) -> bytes | None:
+    """``payload`` as a request body for either service; None sends no body."""
+    return None if payload is None else json.dumps(payload).encode()
 
 
-def excerpt(response: requests.Response) -> str:
-    """The start of the body on one line, to quote in an error (mask it before use)."""
-    return " ".join(response.text.split())[:ERROR_TEXT_LIMIT] or "empty body"
+def _parsed(response: requests.Response) -> Any:
+    """The body as JSON, ValueError when it is not: every answer either client reads is parsed
+    here."""
+    return response.json()
 
 
-def masked(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with each secret replaced by ``***``: servers echo what they were sent."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
-
-
-def split_base_url(url: str, what: str) -> SplitResult:
-    """``url`` in parts; a bad port fails here, named as ``what``, rather than mid-request."""
+def checked_base_url(url: str, what: str, credentials_hint: str) -> SplitResult:
+    """``url`` in parts, named as ``what`` in errors; a bad port fails here rather than
+    mid-request, and credentials in it are refused: they belong in a secret."""
     try:
         parts = urlsplit(url)
         _ = parts.port
     except ValueError:
         raise InputError(f"{what} is malformed") from None
+    if "@" in parts.netloc:
+        raise InputError(f"{what} must not embed credentials{credentials_hint}")
     return parts
+
+
+def check_timing(service: str, timeout: float, read_retries: int, backoff_base: float) -> None:
+    if timeout <= 0 or read_retries < 0 or backoff_base < 0:
+        raise InputError(
+            f"{service} timeout must be positive, read retries and backoff zero or more"
+        )
 
 
 def secret_from_env(
