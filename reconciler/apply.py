@@ -19,7 +19,6 @@ from reconciler.manifest import Manifest, manifest_path
 from reconciler.ownership import LiveState, classify
 from reconciler.plan import Change, Plan, selected_changes, three_way_plan
 from reconciler.policy import RoutePolicy, enforce
-from reconciler.render import load_committed
 from reconciler.routes import Route
 from reconciler.vrf_update import actual_ours, expected_ours, patch_bodies, rebuilt_static_routes
 
@@ -78,8 +77,7 @@ def load_base_routes(store: GitStore, target: Target) -> tuple[Route, ...] | Non
     applied = store.applied_commit(target.cluster, target.vrf)
     if applied is None:
         return None
-    path = manifest_path(target.cluster, target.vrf)
-    base = load_committed(store, applied, path, target.cluster, target.vrf)
+    base = store.manifest_at(applied, target.cluster, target.vrf)
     return base.routes if base else ()
 
 
@@ -113,7 +111,7 @@ def apply_reviewed(store: GitStore, avi: AviClient, settings: ApplySettings) -> 
         if problem:
             raise GuardRefusal(f"reviewed head {reviewed[:12]} has no valid signature: {problem}")
     path = manifest_path(target.cluster, target.vrf)
-    wanted = load_committed(store, reviewed, path, target.cluster, target.vrf)
+    wanted = store.manifest_at(reviewed, target.cluster, target.vrf)
     if wanted is None:
         raise InputError(
             f"{path} does not exist at the reviewed ref {settings.reviewed_ref} ({reviewed[:12]})"

@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reconciler.changes import RouteChange, route_changes, summarize
-from reconciler.errors import GuardRefusal, InputError
-from reconciler.gitstore import GitStore
+from reconciler.errors import GuardRefusal
+from reconciler.gitstore import GitStore, proposal_branch
 from reconciler.guards import route_loss_guard
 from reconciler.ipam.read import ClusterRead, read_cluster
 from reconciler.ipam.source import ClusterSource
-from reconciler.manifest import Manifest, manifest_path, parse_manifest, render_manifest
+from reconciler.manifest import Manifest, manifest_path, render_manifest
 from reconciler.plan import BlockedRoute
 from reconciler.policy import RoutePolicy, enforce
 from reconciler.routes import IpFamily, RouteComputation, compute_routes
@@ -37,7 +37,7 @@ class RenderSettings:
 
     @property
     def proposal_branch(self) -> str:
-        return self.branch or f"route-reconciler/{self.cluster}"
+        return proposal_branch(self.cluster, self.branch)
 
 
 @dataclass(frozen=True)
@@ -52,25 +52,10 @@ class RenderResult:
     blocked: list[BlockedRoute]
 
 
-def load_committed(
-    store: GitStore, commit: str | None, path: str, cluster: str, vrf: str
-) -> Manifest | None:
-    content = store.read(commit, path)
-    if content is None:
-        return None
-    manifest = parse_manifest(content, f"{path}@{(commit or '')[:12]}")
-    if (manifest.cluster, manifest.vrf) != (cluster, vrf):
-        raise InputError(
-            f"{path}: metadata names cluster {manifest.cluster!r} vrf {manifest.vrf!r}, "
-            f"expected cluster {cluster!r} vrf {vrf!r}"
-        )
-    return manifest
-
-
 def render(source: ClusterSource, store: GitStore, settings: RenderSettings) -> RenderResult:
     path = manifest_path(settings.cluster, settings.vrf)
     baseline = store.proposal_parent(settings.proposal_branch, settings.reviewed_ref)
-    committed = load_committed(store, baseline, path, settings.cluster, settings.vrf)
+    committed = store.manifest_at(baseline, settings.cluster, settings.vrf)
     committed_routes = committed.routes if committed else ()
     cluster = read_cluster(source, settings.cni_plugin, settings.cilium_namespace)
     computation = compute_routes(

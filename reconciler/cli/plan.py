@@ -21,7 +21,6 @@ from reconciler.cli.options import (
 from reconciler.errors import EXIT_CHANGED, EXIT_OK, InputError
 from reconciler.gitstore import GitStore
 from reconciler.manifest import Manifest, manifest_path, parse_manifest
-from reconciler.render import load_committed
 from reconciler.report import render_json, render_markdown, render_text
 from reconciler.review.github import fit_body
 
@@ -65,7 +64,7 @@ def target_manifest(store: GitStore, args: argparse.Namespace, target: Target) -
         manifest = parse_manifest(file.read_bytes(), str(file))
     else:
         commit = _target_commit(store, args, target)
-        found = load_committed(store, commit, path, target.cluster, target.vrf)
+        found = store.manifest_at(commit, target.cluster, target.vrf)
         if found is None:
             raise InputError(f"{path} does not exist at {args.target} commit {commit[:12]}")
         manifest = found

@@ -21,11 +21,10 @@ from reconciler.cli.options import (
 from reconciler.cli.plan import target_manifest
 from reconciler.errors import EXIT_CHANGED, EXIT_OK
 from reconciler.gitstore import GitStore
-from reconciler.manifest import Manifest, manifest_path
+from reconciler.manifest import Manifest
 from reconciler.plan import Plan, three_way_plan
 from reconciler.policy import enforce
 from reconciler.propose import ProposeResult, offline_live, propose
-from reconciler.render import load_committed
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -61,8 +60,7 @@ def proposal_plan(
             return plan_against(avi, vrf_uuid, target, base, wanted.routes, policy)[2]
     if base is None:
         reviewed = store.reviewed_commit(args.reviewed_ref, args.remote)
-        path = manifest_path(target.cluster, target.vrf)
-        committed = load_committed(store, reviewed, path, target.cluster, target.vrf)
+        committed = store.manifest_at(reviewed, target.cluster, target.vrf)
         base = committed.routes if committed else ()
     allowed, blocked = enforce(wanted.routes, policy)
     return three_way_plan(target.cluster, target.vrf, base, allowed, offline_live(base), blocked)

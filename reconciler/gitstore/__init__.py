@@ -1,0 +1,34 @@
+"""Git adapter: where manifests are read from and proposals are committed to.
+
+`GitStore` is the one object the stages are given. Each of its operations is a function of the
+module named after its concern, taking the repository first:
+
+- `repository`: references, files and manifests at a commit, ancestry, signatures (reads only)
+- `commits`: the working-tree write and plumbing commits that never move the user's checkout
+- `remote`: fetch and push without prompts, the token from the environment, redacted errors
+- `proposal`: the proposal branch, its parent, and keeping it in step with the remote
+- `reviewed`: the reviewed head, and the applied tag recording which reviewed commit is on Avi
+
+Nothing here ever writes the reviewed ref.
+"""
+
+from __future__ import annotations
+
+from reconciler.gitstore import commits, proposal, reviewed
+from reconciler.gitstore.proposal import proposal_branch
+from reconciler.gitstore.repository import Repository
+from reconciler.gitstore.reviewed import applied_tag
+
+__all__ = ["GitStore", "applied_tag", "proposal_branch"]
+
+
+class GitStore(Repository):
+    write_worktree = commits.write_worktree
+    commit_on_branch = commits.commit_on_branch
+    proposal_parent = proposal.proposal_parent
+    sync_branch = proposal.sync_branch
+    reset_branch = proposal.reset_branch
+    push_branch = proposal.push_branch
+    reviewed_commit = reviewed.reviewed_commit
+    applied_commit = reviewed.applied_commit
+    record_applied = reviewed.record_applied

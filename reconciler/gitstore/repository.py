@@ -1,0 +1,71 @@
+"""Reading a repository: references, files and manifests at a commit, ancestry, signatures.
+Nothing here writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import git
+
+from reconciler.errors import InputError
+from reconciler.manifest import Manifest, manifest_path, parse_manifest
+
+
+class Repository:
+    def __init__(self, path: str | Path) -> None:
+        try:
+            self.repo = git.Repo(path)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise InputError(f"--repo {path}: not a git repository") from None
+        if self.repo.bare:
+            raise InputError(f"--repo {path}: a bare repository has no working tree to render into")
+        self.root = Path(self.repo.working_tree_dir or path)
+
+    def resolve(self, ref: str) -> str | None:
+        try:
+            return str(self.repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}"))
+        except git.GitCommandError:
+            return None
+
+    def read(self, commit: str | None, path: str) -> bytes | None:
+        if commit is None:
+            return None
+        try:
+            blob = self.repo.commit(commit).tree / path
+        except KeyError:
+            return None
+        return bytes(blob.data_stream.read())
+
+    def manifest_at(self, commit: str | None, cluster: str, vrf: str) -> Manifest | None:
+        """The validated manifest of a cluster and VRF at a commit; None when it has none. A
+        manifest naming another cluster or VRF than its path is refused: it was moved by hand."""
+        path = manifest_path(cluster, vrf)
+        content = self.read(commit, path)
+        if content is None:
+            return None
+        manifest = parse_manifest(content, f"{path}@{(commit or '')[:12]}")
+        if (manifest.cluster, manifest.vrf) != (cluster, vrf):
+            raise InputError(
+                f"{path}: metadata names cluster {manifest.cluster!r} vrf {manifest.vrf!r}, "
+                f"expected cluster {cluster!r} vrf {vrf!r}"
+            )
+        return manifest
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        return self.repo.is_ancestor(self.repo.commit(ancestor), self.repo.commit(descendant))
+
+    def checked_out(self) -> str | None:
+        """The branch HEAD names; None when HEAD is detached."""
+        try:
+            return self.repo.active_branch.name
+        except TypeError:
+            return None
+
+    def verify_signature(self, commit: str) -> str | None:
+        """None when `git verify-commit` accepts the commit, else git's reason."""
+        try:
+            self.repo.git.verify_commit(commit)
+        except git.GitCommandError as error:
+            lines = str(error.stderr or "").strip().splitlines()
+            return lines[-1] if lines else "no valid signature"
+        return None
