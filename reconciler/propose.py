@@ -1,27 +1,41 @@
 """`propose`: push the proposal branch and keep exactly one pull request per cluster and VRF.
 
-The pull request body is the markdown plan. Nothing changes when nothing changed: no commit, no
-push, no edit. When the cluster is back in the reviewed state, the open pull request is closed
-with a comment.
+The pull request body is the markdown plan: three-way against Avi when a controller is
+configured, else against git alone. Nothing changes when nothing changed: no commit, no push, no
+edit. When the cluster is back in the reviewed state, the open pull request is closed with a
+comment. `plan --comment-on` keeps its plan as one sticky comment through here too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Literal
 
-from reconciler.apply import Target
+from reconciler.apply import Target, load_base_routes
 from reconciler.gitstore import GitStore
 from reconciler.manifest import manifest_path
 from reconciler.ownership import LiveRoute, LiveState
-from reconciler.plan import Plan
+from reconciler.plan import Plan, three_way_plan
+from reconciler.policy import enforce
 from reconciler.report import headline, render_json, render_markdown
 from reconciler.review.github import GitHubClient, PullRequest, fit_body
 from reconciler.routes import Route
+from reconciler.target import AviFactory, PlanSettings, live_plan, target_manifest
 
 BODY_LIMIT = 60000
 ProposeAction = Literal["opened", "updated", "unchanged", "closed", "nothing to propose"]
+GitHubFactory = Callable[[], AbstractContextManager[GitHubClient]]
+
+
+@dataclass(frozen=True)
+class ProposalSettings:
+    """`plan` names the proposal branch as its target; `read_avi` is whether a controller is
+    configured, so the plan can show drift."""
+
+    plan: PlanSettings
+    read_avi: bool = False
 
 
 @dataclass(frozen=True)
@@ -30,11 +44,75 @@ class ProposeResult:
     pull: PullRequest | None
     pushed: bool
 
+    @property
+    def changed(self) -> bool:
+        return self.action not in ("unchanged", "nothing to propose")
+
+    def describe(self) -> str:
+        if self.pull is None:
+            return self.action
+        pushed = ", branch pushed" if self.pushed else ""
+        return f"pull request #{self.pull.number} {self.action}{pushed} ({self.pull.url})"
+
 
 def offline_live(base: tuple[Route, ...]) -> LiveState:
     """Without a controller, plan against the last applied manifest: git changes only."""
     ours = {route.prefix: LiveRoute(route, index, {}, False) for index, route in enumerate(base)}
     return LiveState(ours, {}, (), ("Avi was not read (no controller configured): drift unknown",))
+
+
+def proposal_plan(store: GitStore, settings: ProposalSettings, avi: AviFactory) -> Plan:
+    """Three-way against Avi when it is configured; else against the last applied (or reviewed)
+    manifest, which shows the reviewed changes but no drift."""
+    plan_settings = settings.plan
+    if settings.read_avi:
+        return live_plan(store, plan_settings, avi)
+    target = plan_settings.target
+    wanted = target_manifest(store, plan_settings)
+    base = load_base_routes(store, target)
+    if base is None:
+        reviewed = store.reviewed_commit(plan_settings.reviewed_ref, plan_settings.remote)
+        committed = store.manifest_at(reviewed, target.cluster, target.vrf)
+        base = committed.routes if committed else ()
+    allowed, blocked = enforce(wanted.routes, plan_settings.policy)
+    return three_way_plan(target.cluster, target.vrf, base, allowed, offline_live(base), blocked)
+
+
+def run_propose(
+    store: GitStore,
+    settings: ProposalSettings,
+    github: GitHubFactory,
+    avi: AviFactory,
+    evidence: list[str],
+) -> ProposeResult:
+    """Propose the proposal branch as it is in `store`; Avi is read only if there is a change."""
+    plan_settings = settings.plan
+    with github() as client:
+        return propose(
+            store,
+            client,
+            plan_settings.target,
+            lambda: proposal_plan(store, settings, avi),
+            evidence,
+            branch=plan_settings.branch,
+            reviewed_ref=plan_settings.reviewed_ref,
+            remote=plan_settings.remote,
+        )
+
+
+def sync_and_propose(
+    store: GitStore, settings: ProposalSettings, github: GitHubFactory, avi: AviFactory
+) -> ProposeResult:
+    """`propose` on its own: continue from the remote's proposal branch (a fresh clone has none)."""
+    store.sync_branch(settings.plan.branch, settings.plan.remote)
+    return run_propose(store, settings, github, avi, [])
+
+
+def comment_plan(github: GitHubFactory, pull_number: int, plan: Plan) -> None:
+    """Keep the markdown plan as one sticky comment on a pull request, edited on each run."""
+    marker = f"<!-- route-reconciler:plan:{plan.cluster}/{plan.vrf} -->"
+    with github() as client:
+        client.upsert_sticky_comment(pull_number, marker, fit_body(render_markdown(plan)))
 
 
 def plan_file_path(cluster: str, vrf: str) -> str:

@@ -13,11 +13,9 @@ from reconciler.cli.options import (
     add_manifest_options,
     add_policy_options,
     add_remote_option,
-    apply_settings,
-    avi_client,
-    git_store,
 )
 from reconciler.cli.output import Log, report_blocked
+from reconciler.cli.wiring import apply_settings, avi_client, git_store
 from reconciler.errors import EXIT_CHANGED, EXIT_OK, EXIT_REFUSED
 from reconciler.gitstore import applied_tag
 from reconciler.report import render_text

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
-import time
+from functools import partial
 
-from reconciler.cli.options import (
-    add_avi_options,
-    add_cluster_name,
-    add_cluster_options,
-    avi_client,
-    cluster_source,
-)
+from reconciler.check import run_check
+from reconciler.cli.options import add_avi_options, add_cluster_name, add_cluster_options
 from reconciler.cli.output import print_ipam, print_problems
-from reconciler.errors import EXIT_ERROR, EXIT_OK, ReconcilerError
-from reconciler.ipam.read import read_cluster
-from reconciler.preflight import Finding, ako_sync_findings, sctp_findings, se_group_findings
-from reconciler.routes import compute_routes
+from reconciler.cli.wiring import avi_client, check_settings, cluster_source
+from reconciler.errors import EXIT_ERROR, EXIT_OK
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -48,40 +40,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def run(args: argparse.Namespace) -> int:
-    source = cluster_source(args)
-    cluster = read_cluster(source, args.cni_plugin, args.cilium_namespace)
-    computation = compute_routes(cluster.ipam, args.cluster_name, args.ip_family)
-    print(f"source: {source.description}")
-    print_ipam(cluster.ipam)
-    counts = ", ".join(f"{name}: {count}" for name, count in cluster.ipam.counts.items())
-    print(f"{counts}, routes: {len(computation.routes)}")
-    failed = print_problems(computation)
-    findings = sctp_findings(
-        cluster.cilium_config, source.services(), cluster.nodes, args.expect_sctp
-    )
-    if args.avi_controller or os.environ.get("AVI_CONTROLLER"):
-        findings += _avi_findings(args)
-    for finding in findings:
+    result = run_check(cluster_source(args), partial(avi_client, args), check_settings(args))
+    print(f"source: {result.source}")
+    print_ipam(result.cluster.ipam)
+    counts = ", ".join(f"{name}: {count}" for name, count in result.cluster.ipam.counts.items())
+    print(f"{counts}, routes: {len(result.computation.routes)}")
+    print_problems(result.computation)
+    for finding in result.findings:
         print(f"{finding.status}: {finding.message}")
-        failed = failed or finding.status == "fail"
-    print("check failed" if failed else "check passed")
-    return EXIT_ERROR if failed else EXIT_OK
-
-
-def _avi_findings(args: argparse.Namespace) -> list[Finding]:
-    try:
-        with avi_client(args) as avi:
-            vrf = avi.find_vrf(args.vrf, args.cloud)
-            findings = [
-                Finding("ok", f"Avi: logged in; VRF {args.vrf} in cloud {args.cloud} found")
-            ]
-            groups = [
-                avi.find_se_group(name, args.cloud) for name in args.se_group or ["Default-Group"]
-            ]
-            return (
-                findings
-                + se_group_findings(args.cluster_name, groups)
-                + ako_sync_findings(args.cluster_name, avi.get_vrf(str(vrf["uuid"])), time.time())
-            )
-    except ReconcilerError as error:
-        return [Finding("fail", f"Avi: {error}")]
+    print("check failed" if result.failed else "check passed")
+    return EXIT_ERROR if result.failed else EXIT_OK

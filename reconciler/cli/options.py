@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Callable
-from typing import Any
 
-from reconciler.apply import ApplySettings, Target
-from reconciler.avi.client import DEFAULT_API_VERSION, AviClient, AviSettings
-from reconciler.errors import InputError
-from reconciler.gitstore import GitStore
-from reconciler.ipam.kube import KubeSource, api_client
+from reconciler.avi.client import DEFAULT_API_VERSION
 from reconciler.ipam.modes import CNI_PLUGIN_CHOICES
-from reconciler.ipam.snapshot import SnapshotSource
-from reconciler.ipam.source import ClusterSource
-from reconciler.policy import RoutePolicy, parse_networks
-from reconciler.render import RenderSettings
-from reconciler.review.github import GitHubClient, GitHubSettings
 from reconciler.routes import IpFamily, validate_cluster_name
 
 
@@ -82,16 +71,6 @@ def add_manifest_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--reviewed-ref", default="main", help="the reviewed ref; default main")
 
 
-def cluster_source(args: argparse.Namespace) -> ClusterSource:
-    if args.snapshot:
-        return SnapshotSource(args.snapshot)
-    return KubeSource(api_client(args.kubeconfig, args.context))
-
-
-def git_store(args: argparse.Namespace) -> GitStore:
-    return GitStore(args.repo)
-
-
 def _cluster_name(value: str) -> str:
     try:
         return validate_cluster_name(value)
@@ -129,18 +108,6 @@ def add_avi_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def avi_client(args: argparse.Namespace) -> AviClient:
-    settings = AviSettings.from_env(
-        os.environ,
-        controller=args.avi_controller,
-        tenant=args.avi_tenant,
-        api_version=args.avi_version,
-        ca_bundle=args.avi_ca_bundle,
-        insecure=args.avi_insecure,
-    )
-    return AviClient(settings)
-
-
 def add_remote_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--remote", default="origin", help="git remote holding the reviewed ref; fetched first"
@@ -156,18 +123,6 @@ def add_github_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--github-ca-bundle", metavar="FILE", help="CA bundle to verify GitHub Enterprise"
     )
-
-
-def github_client(args: argparse.Namespace) -> GitHubClient:
-    if not args.github_repo:
-        raise InputError("--github-repo (or githubRepository, GITHUB_REPOSITORY) is not set")
-    settings = GitHubSettings.from_env(
-        os.environ,
-        repository=args.github_repo,
-        api_url=args.github_api_url,
-        ca_bundle=args.github_ca_bundle,
-    )
-    return GitHubClient(settings)
 
 
 def add_run_output_options(parser: argparse.ArgumentParser) -> None:
@@ -215,15 +170,6 @@ def add_policy_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def route_policy(args: argparse.Namespace) -> RoutePolicy:
-    return RoutePolicy(
-        pod_pools=tuple(parse_networks(args.allowed_pod_cidr or (), "--allowed-pod-cidr")),
-        min_prefix_v4=args.min_prefix_length,
-        min_prefix_v6=args.min_prefix_length_v6,
-        node_networks=tuple(parse_networks(args.node_network or (), "--node-network")),
-    )
-
-
 def bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
     """An argparse type: a whole number within [low, high]."""
 
@@ -238,6 +184,25 @@ def bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def add_render_guard_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-route-loss",
+        type=_fraction,
+        default=0.5,
+        help="refuse when more than this share of committed routes would go; default 0.5",
+    )
+    parser.add_argument(
+        "--allow-mass-delete", action="store_true", help="override the route-loss guard"
+    )
+
+
+def _fraction(value: str) -> float:
+    number = float(value.rstrip("%")) / (100 if value.endswith("%") else 1)
+    if not 0 <= number <= 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: give a fraction 0..1 or a percentage")
+    return number
 
 
 def add_apply_options(parser: argparse.ArgumentParser) -> None:
@@ -256,37 +221,4 @@ def add_apply_options(parser: argparse.ArgumentParser) -> None:
         type=bounded_int(0),
         metavar="N",
         help="refuse more deletions than N; default the larger of 5 and 20%% of our live routes",
-    )
-
-
-def render_settings(args: argparse.Namespace, **overrides: Any) -> RenderSettings:
-    values: dict[str, Any] = {
-        "cluster": args.cluster_name,
-        "vrf": args.vrf,
-        "cloud": args.cloud,
-        "cni_plugin": args.cni_plugin,
-        "ip_family": args.ip_family,
-        "cilium_namespace": args.cilium_namespace,
-        "branch": args.branch,
-        "reviewed_ref": args.reviewed_ref,
-        "commit": getattr(args, "commit", False),
-        "max_route_loss": args.max_route_loss,
-        "allow_mass_delete": args.allow_mass_delete,
-        "policy": route_policy(args),
-    }
-    return RenderSettings(**(values | overrides))
-
-
-def apply_settings(args: argparse.Namespace) -> ApplySettings:
-    return ApplySettings(
-        target=Target(args.cluster_name, args.vrf, args.cloud),
-        reviewed_ref=args.reviewed_ref,
-        remote=args.remote,
-        heal=args.heal,
-        write_mode=args.write_mode,
-        max_delete=args.max_delete,
-        allow_mass_delete=args.allow_mass_delete,
-        dry_run=getattr(args, "dry_run", False),
-        require_signed_commits=getattr(args, "require_signed_commits", False),
-        policy=route_policy(args),
     )

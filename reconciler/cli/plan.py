@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 
-from reconciler.apply import Target, check_manifest_target, load_base_routes, plan_against
 from reconciler.cli.options import (
     add_avi_options,
     add_cluster_name,
@@ -13,16 +13,12 @@ from reconciler.cli.options import (
     add_manifest_options,
     add_policy_options,
     add_remote_option,
-    avi_client,
-    git_store,
-    github_client,
-    route_policy,
 )
-from reconciler.errors import EXIT_CHANGED, EXIT_OK, InputError
-from reconciler.gitstore import GitStore
-from reconciler.manifest import Manifest, manifest_path, parse_manifest
+from reconciler.cli.wiring import avi_client, git_store, github_client, plan_settings
+from reconciler.errors import EXIT_CHANGED, EXIT_OK
+from reconciler.propose import comment_plan
 from reconciler.report import render_json, render_markdown, render_text
-from reconciler.review.github import fit_body
+from reconciler.target import live_plan
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -55,35 +51,10 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser.set_defaults(run=run)
 
 
-def target_manifest(store: GitStore, args: argparse.Namespace, target: Target) -> Manifest:
-    path = manifest_path(target.cluster, target.vrf)
-    if args.target == "worktree":
-        file = store.root / path
-        if not file.exists():
-            raise InputError(f"{file} does not exist: run render first")
-        manifest = parse_manifest(file.read_bytes(), str(file))
-    else:
-        commit = _target_commit(store, args, target)
-        found = store.manifest_at(commit, target.cluster, target.vrf)
-        if found is None:
-            raise InputError(f"{path} does not exist at {args.target} commit {commit[:12]}")
-        manifest = found
-    check_manifest_target(manifest, target, path)
-    return manifest
-
-
 def run(args: argparse.Namespace) -> int:
-    target = Target(args.cluster_name, args.vrf, args.cloud)
-    store = git_store(args)
-    wanted = target_manifest(store, args, target)
-    base = load_base_routes(store, target)
-    with avi_client(args) as avi:
-        vrf_uuid = str(avi.find_vrf(target.vrf, target.cloud)["uuid"])
-        _, _, plan = plan_against(avi, vrf_uuid, target, base, wanted.routes, route_policy(args))
+    plan = live_plan(git_store(args), plan_settings(args, args.target), partial(avi_client, args))
     if args.comment_on is not None:
-        marker = f"<!-- route-reconciler:plan:{target.cluster}/{target.vrf} -->"
-        with github_client(args) as github:
-            github.upsert_sticky_comment(args.comment_on, marker, fit_body(render_markdown(plan)))
+        comment_plan(partial(github_client, args), args.comment_on, plan)
     if args.output == "json":
         print(render_json(plan), end="")
     elif args.output == "markdown":
@@ -91,14 +62,3 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(render_text(plan, color=sys.stdout.isatty()), end="")
     return EXIT_CHANGED if plan.changes else EXIT_OK
-
-
-def _target_commit(store: GitStore, args: argparse.Namespace, target: Target) -> str:
-    if args.target == "reviewed":
-        return store.reviewed_commit(args.reviewed_ref, args.remote)
-    branch = args.branch or f"route-reconciler/{target.cluster}"
-    for ref in (f"refs/heads/{branch}", f"refs/remotes/{args.remote}/{branch}"):
-        commit = store.resolve(ref)
-        if commit:
-            return commit
-    raise InputError(f"proposal branch {branch} does not exist: run render --commit first")

@@ -10,11 +10,10 @@ from reconciler.cli.options import (
     add_cluster_options,
     add_manifest_options,
     add_policy_options,
-    cluster_source,
-    git_store,
-    render_settings,
+    add_render_guard_options,
 )
 from reconciler.cli.output import Log, print_ipam, print_problems, report_blocked
+from reconciler.cli.wiring import cluster_source, git_store, render_settings
 from reconciler.errors import EXIT_CHANGED, EXIT_ERROR, EXIT_OK, EXIT_REFUSED
 from reconciler.render import render
 
@@ -36,18 +35,6 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     add_render_guard_options(parser)
     add_policy_options(parser)
     parser.set_defaults(run=run)
-
-
-def add_render_guard_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--max-route-loss",
-        type=_fraction,
-        default=0.5,
-        help="refuse when more than this share of committed routes would go; default 0.5",
-    )
-    parser.add_argument(
-        "--allow-mass-delete", action="store_true", help="override the route-loss guard"
-    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,10 +61,3 @@ def run(args: argparse.Namespace) -> int:
     if result.blocked:
         return EXIT_REFUSED
     return EXIT_CHANGED if result.changes else EXIT_OK
-
-
-def _fraction(value: str) -> float:
-    number = float(value.rstrip("%")) / (100 if value.endswith("%") else 1)
-    if not 0 <= number <= 1:
-        raise argparse.ArgumentTypeError(f"{value!r}: give a fraction 0..1 or a percentage")
-    return number

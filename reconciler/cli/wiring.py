@@ -1,0 +1,145 @@
+"""Parsed options -> the settings and adapters the orchestration functions take.
+
+Clients are returned unopened: each command opens them where it needs them, as a context.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from reconciler.apply import ApplySettings, Target
+from reconciler.avi.client import AviClient, AviSettings
+from reconciler.check import CheckSettings
+from reconciler.errors import InputError
+from reconciler.gitstore import GitStore, proposal_branch
+from reconciler.ipam.kube import KubeSource, api_client
+from reconciler.ipam.snapshot import SnapshotSource
+from reconciler.ipam.source import ClusterSource
+from reconciler.job import JobSettings, Stages
+from reconciler.policy import RoutePolicy, parse_networks
+from reconciler.propose import ProposalSettings
+from reconciler.render import RenderSettings
+from reconciler.review.github import GitHubClient, GitHubSettings
+from reconciler.target import PlanSettings, TargetSource
+
+
+def cluster_source(args: argparse.Namespace) -> ClusterSource:
+    if args.snapshot:
+        return SnapshotSource(args.snapshot)
+    return KubeSource(api_client(args.kubeconfig, args.context))
+
+
+def git_store(args: argparse.Namespace) -> GitStore:
+    return GitStore(args.repo)
+
+
+def avi_configured(args: argparse.Namespace) -> bool:
+    return bool(args.avi_controller or os.environ.get("AVI_CONTROLLER"))
+
+
+def avi_client(args: argparse.Namespace) -> AviClient:
+    settings = AviSettings.from_env(
+        os.environ,
+        controller=args.avi_controller,
+        tenant=args.avi_tenant,
+        api_version=args.avi_version,
+        ca_bundle=args.avi_ca_bundle,
+        insecure=args.avi_insecure,
+    )
+    return AviClient(settings)
+
+
+def github_client(args: argparse.Namespace) -> GitHubClient:
+    if not args.github_repo:
+        raise InputError("--github-repo (or githubRepository, GITHUB_REPOSITORY) is not set")
+    settings = GitHubSettings.from_env(
+        os.environ,
+        repository=args.github_repo,
+        api_url=args.github_api_url,
+        ca_bundle=args.github_ca_bundle,
+    )
+    return GitHubClient(settings)
+
+
+def route_policy(args: argparse.Namespace) -> RoutePolicy:
+    return RoutePolicy(
+        pod_pools=tuple(parse_networks(args.allowed_pod_cidr or (), "--allowed-pod-cidr")),
+        min_prefix_v4=args.min_prefix_length,
+        min_prefix_v6=args.min_prefix_length_v6,
+        node_networks=tuple(parse_networks(args.node_network or (), "--node-network")),
+    )
+
+
+def render_settings(args: argparse.Namespace) -> RenderSettings:
+    return RenderSettings(
+        cluster=args.cluster_name,
+        vrf=args.vrf,
+        cloud=args.cloud,
+        cni_plugin=args.cni_plugin,
+        ip_family=args.ip_family,
+        cilium_namespace=args.cilium_namespace,
+        branch=args.branch,
+        reviewed_ref=args.reviewed_ref,
+        commit=getattr(args, "commit", False),
+        max_route_loss=args.max_route_loss,
+        allow_mass_delete=args.allow_mass_delete,
+        policy=route_policy(args),
+    )
+
+
+def apply_settings(args: argparse.Namespace) -> ApplySettings:
+    return ApplySettings(
+        target=_target(args),
+        reviewed_ref=args.reviewed_ref,
+        remote=args.remote,
+        heal=args.heal,
+        write_mode=args.write_mode,
+        max_delete=args.max_delete,
+        allow_mass_delete=args.allow_mass_delete,
+        dry_run=getattr(args, "dry_run", False),
+        require_signed_commits=getattr(args, "require_signed_commits", False),
+        policy=route_policy(args),
+    )
+
+
+def plan_settings(args: argparse.Namespace, source: TargetSource = "proposal") -> PlanSettings:
+    return PlanSettings(
+        target=_target(args),
+        branch=proposal_branch(args.cluster_name, args.branch),
+        reviewed_ref=args.reviewed_ref,
+        remote=args.remote,
+        source=source,
+        policy=route_policy(args),
+    )
+
+
+def proposal_settings(args: argparse.Namespace) -> ProposalSettings:
+    return ProposalSettings(plan_settings(args), read_avi=avi_configured(args))
+
+
+def job_settings(args: argparse.Namespace) -> JobSettings:
+    return JobSettings(
+        render=render_settings(args),
+        proposal=proposal_settings(args),
+        apply=apply_settings(args),
+        stages=Stages(propose=not args.no_propose, apply=not args.no_apply),
+    )
+
+
+def check_settings(args: argparse.Namespace) -> CheckSettings:
+    return CheckSettings(
+        cluster=args.cluster_name,
+        cni_plugin=args.cni_plugin,
+        ip_family=args.ip_family,
+        cilium_namespace=args.cilium_namespace,
+        expect_sctp=args.expect_sctp,
+        vrf=args.vrf,
+        cloud=args.cloud,
+        se_groups=tuple(args.se_group or ["Default-Group"]),
+        read_avi=avi_configured(args),
+    )
+
+
+def _target(args: argparse.Namespace) -> Target:
+    return Target(args.cluster_name, args.vrf, args.cloud)

@@ -1,0 +1,148 @@
+"""The scheduled job: render -> commit -> propose, then apply what is reviewed.
+
+Plain code over settings and adapters, so it runs the same from the command line, a test or
+another program. Clients are built only when a stage needs them. The lock it is given keeps two
+runs for one cluster apart; the figures go into the metrics it is given, which the caller
+publishes whatever the outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field, replace
+
+from reconciler.apply import ApplyResult, ApplySettings, apply_reviewed
+from reconciler.changes import summarize
+from reconciler.errors import EXIT_CHANGED, EXIT_ERROR, EXIT_OK, EXIT_REFUSED, ReconcilerError
+from reconciler.gitstore import GitStore
+from reconciler.ipam.source import ClusterSource
+from reconciler.metrics import RunMetrics
+from reconciler.propose import (
+    GitHubFactory,
+    ProposalSettings,
+    ProposeResult,
+    evidence_lines,
+    run_propose,
+)
+from reconciler.render import RenderResult, RenderSettings, render
+from reconciler.target import AviFactory
+
+
+@dataclass(frozen=True)
+class Stages:
+    """Render always runs; the others can be switched off."""
+
+    propose: bool = True
+    apply: bool = True
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    render: RenderSettings
+    proposal: ProposalSettings
+    apply: ApplySettings
+    stages: Stages = field(default_factory=Stages)
+
+
+@dataclass(frozen=True)
+class JobAdapters:
+    cluster: Callable[[], ClusterSource]
+    store: GitStore
+    avi: AviFactory
+    github: GitHubFactory
+    lock: AbstractContextManager[object]
+    metrics: RunMetrics
+
+
+@dataclass
+class JobResult:
+    """What the run did, one line per stage; a stage that stopped the run leaves its error."""
+
+    outcome: list[str] = field(default_factory=list)
+    exit_code: int = EXIT_ERROR
+    rendered: RenderResult | None = None
+    proposal: ProposeResult | None = None
+    applied: ApplyResult | None = None
+    error: ReconcilerError | None = None
+
+    def stop(self, error: ReconcilerError) -> None:
+        self.exit_code = error.exit_code
+        self.outcome.append(f"stopped: {error}")
+        self.error = error
+
+
+def run_job(settings: JobSettings, adapters: JobAdapters) -> JobResult:
+    result = JobResult()
+    try:
+        with adapters.lock:
+            result.exit_code = _stages(settings, adapters, result)
+        if result.exit_code in (EXIT_OK, EXIT_CHANGED):
+            adapters.metrics.succeeded()
+    except ReconcilerError as error:
+        result.stop(error)
+    return result
+
+
+def _stages(settings: JobSettings, adapters: JobAdapters, result: JobResult) -> int:
+    store, metrics, refs = adapters.store, adapters.metrics, settings.proposal.plan
+    reviewed = store.reviewed_commit(refs.reviewed_ref, refs.remote)
+    store.sync_branch(refs.branch, refs.remote)
+    with metrics.stage("render"):
+        # Always a commit, built on the reviewed head just fetched rather than a local ref.
+        render_settings = replace(settings.render, reviewed_ref=reviewed, commit=True)
+        rendered = result.rendered = render(adapters.cluster(), store, render_settings)
+    computation = rendered.computation
+    failed = bool(computation.errors or computation.conflicts)
+    refused = bool(rendered.blocked)
+    changed = rendered.commit is not None
+    metrics.set(metrics.desired_routes, len(rendered.manifest.routes))
+    result.outcome.append(
+        f"render {summarize(rendered.changes)}"
+        + (f" (commit {rendered.commit[:12]})" if rendered.commit else "")
+    )
+    if settings.stages.propose:
+        with metrics.stage("propose"):
+            proposal = result.proposal = run_propose(
+                store, settings.proposal, adapters.github, adapters.avi, _evidence(rendered)
+            )
+        result.outcome.append(f"propose: {proposal.describe()}")
+        changed |= proposal.changed
+    if settings.stages.apply and store.read(reviewed, rendered.path) is None:
+        result.outcome.append(
+            f"apply: nothing reviewed yet ({rendered.path} not on {refs.reviewed_ref})"
+        )
+    elif settings.stages.apply:
+        with metrics.stage("apply"), adapters.avi() as avi:
+            applied = result.applied = apply_reviewed(store, avi, settings.apply)
+        result.outcome.append(_record_apply(metrics, applied))
+        changed |= bool(applied.applied)
+        refused |= bool(applied.skipped_conflicts or applied.plan.blocked)
+    if failed:
+        return EXIT_ERROR
+    if refused:
+        return EXIT_REFUSED
+    return EXIT_CHANGED if changed else EXIT_OK
+
+
+def _evidence(rendered: RenderResult) -> list[str]:
+    """The reviewer sees what render saw: the IPAM evidence, warnings, errors, blocked routes."""
+    ipam, computation = rendered.cluster.ipam, rendered.computation
+    notes = [*computation.warnings, *computation.errors]
+    notes += [
+        f"blocked at render: {b.route.prefix} of node {b.route.node}: {b.reason}"
+        for b in rendered.blocked
+    ]
+    return evidence_lines(str(ipam.mode), ipam.evidence, notes)
+
+
+def _record_apply(metrics: RunMetrics, applied: ApplyResult) -> str:
+    summary = applied.plan.summary
+    metrics.set(metrics.applied_changes, len(applied.applied))
+    metrics.set(metrics.drift, summary["drift"])
+    metrics.set(metrics.blocked, summary["blocked"])
+    return (
+        f"apply {len(applied.applied)} change(s) of {applied.reviewed_commit[:12]}, "
+        f"drift {summary['drift']}, blocked {summary['blocked']}, "
+        f"skipped {len(applied.skipped_conflicts)}"
+    )
