@@ -1,4 +1,5 @@
-"""`plan` and `apply` orchestration: reviewed manifest + applied record + live VRF -> writes.
+"""`apply` orchestration: reviewed manifest + applied record + live VRF -> writes. Its plan from
+one read of the VRF (`plan_against`) is also what `plan` and `propose` show (target.py).
 
 Only the reviewed ref is ever applied. Every write is computed from a fresh read of the VRF;
 a 412 means someone wrote in between, so the VRF is read again and the plan recomputed.
