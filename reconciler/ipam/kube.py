@@ -20,14 +20,8 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
 from reconciler.errors import ApiError, InputError
-from reconciler.ipam.source import (
-    BLOCK_AFFINITIES,
-    CILIUM_NODES,
-    CUSTOM_RESOURCES,
-    HOST_SUBNETS,
-    CustomResource,
-    RawObject,
-)
+from reconciler.ipam.model import BLOCK_AFFINITIES, CILIUM_NODES, HOST_SUBNETS
+from reconciler.ipam.source import CUSTOM_RESOURCES, CustomResource, RawObject
 
 PAGE_SIZE = 500
 MAX_LIST_RESTARTS = 3
@@ -86,24 +80,13 @@ class KubeSource:
         return self._list_core("nodes", self.core.list_node)
 
     def cilium_nodes(self) -> list[RawObject]:
-        return self._list_custom(
-            CILIUM_NODES, "is Cilium installed, or should --cni-plugin be kubernetes?"
-        )
+        return self.custom_objects(CILIUM_NODES)
 
     def block_affinities(self) -> list[RawObject]:
-        return self._list_custom(
-            BLOCK_AFFINITIES,
-            "is Calico installed with its Kubernetes API datastore? (With an etcd datastore "
-            "Calico has no CRDs: annotate each Node with ako.vmware.com/pod-cidrs and use "
-            "--cni-plugin kubernetes.)",
-        )
+        return self.custom_objects(BLOCK_AFFINITIES)
 
     def host_subnets(self) -> list[RawObject]:
-        return self._list_custom(
-            HOST_SUBNETS,
-            "is this OpenShift with the OpenShift SDN network plugin? (With OVN-Kubernetes use "
-            "--cni-plugin ovn-kubernetes.)",
-        )
+        return self.custom_objects(HOST_SUBNETS)
 
     def crd_served(self, crd: str) -> bool:
         """A discovery read of the CRD's group-version: readable by every authenticated account
@@ -123,7 +106,7 @@ class KubeSource:
             isinstance(entry, dict) and entry.get("name") == resource.plural for entry in served
         )
 
-    def _list_custom(self, resource: CustomResource, hint: str) -> list[RawObject]:
+    def custom_objects(self, resource: CustomResource) -> list[RawObject]:
         def list_page(**kwargs: Any) -> Any:
             return self.custom.list_cluster_custom_object(
                 resource.group, resource.version, resource.plural, **kwargs
@@ -134,7 +117,7 @@ class KubeSource:
         except _NotFound:
             raise InputError(
                 f"{resource.kind} CRD ({resource.name}/{resource.version}) is not served by the "
-                f"cluster, but the IPAM mode needs it: {hint}"
+                f"cluster, but the IPAM mode needs it: {resource.absent_hint}"
             ) from None
 
     def services(self) -> list[RawObject]:

@@ -5,14 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-# Where the CNIs other than Cilium keep what the readers and auto-detection look at.
-CALICO_CRD = "blockaffinities.crd.projectcalico.org"
-OPENSHIFT_CRD = "hostsubnets.network.openshift.io"
-CALICO_IPV4_ANNOTATION = "projectcalico.org/IPv4Address"
-CALICO_IPV6_ANNOTATION = "projectcalico.org/IPv6Address"
-OVN_SUBNETS_ANNOTATION = "k8s.ovn.org/node-subnets"
-ANTREA_TRANSPORT_ANNOTATION = "node.antrea.io/transport-addresses"
-
 
 class IpamMode(StrEnum):
     KUBERNETES_HOST_SCOPE = "kubernetes-host-scope"
@@ -22,6 +14,52 @@ class IpamMode(StrEnum):
     OPENSHIFT_HOST_SUBNET = "openshift-hostsubnet"
     OVN_KUBERNETES_ANNOTATION = "ovn-kubernetes-annotation"
     ANTREA_NODE = "antrea-node"
+
+
+@dataclass(frozen=True)
+class CustomResource:
+    """A CNI's custom resource as the API serves it (all of them are cluster-scoped).
+
+    `absent_hint` is what to check when the cluster does not serve it but the mode needs it."""
+
+    kind: str
+    group: str
+    version: str
+    plural: str
+    absent_hint: str
+
+    @property
+    def name(self) -> str:
+        """The CRD name, as `kubectl get crd` shows it: `blockaffinities.crd.projectcalico.org`."""
+        return f"{self.plural}.{self.group}"
+
+
+# The custom resources the CNIs keep their IPAM in: fetched by the sources, read by the readers.
+CILIUM_NODES = CustomResource(
+    "CiliumNode",
+    "cilium.io",
+    "v2",
+    "ciliumnodes",
+    "is Cilium installed, or should --cni-plugin be kubernetes?",
+)
+BLOCK_AFFINITIES = CustomResource(
+    "BlockAffinity",
+    "crd.projectcalico.org",
+    "v1",
+    "blockaffinities",
+    "is Calico installed with its Kubernetes API datastore? (With an etcd datastore Calico has "
+    "no CRDs: annotate each Node with ako.vmware.com/pod-cidrs and use --cni-plugin kubernetes.)",
+)
+HOST_SUBNETS = CustomResource(
+    "HostSubnet",
+    "network.openshift.io",
+    "v1",
+    "hostsubnets",
+    "is this OpenShift with the OpenShift SDN network plugin? (With OVN-Kubernetes use "
+    "--cni-plugin ovn-kubernetes.)",
+)
+CALICO_CRD = BLOCK_AFFINITIES.name
+OPENSHIFT_CRD = HOST_SUBNETS.name
 
 
 @dataclass(frozen=True)
@@ -57,6 +95,17 @@ class NodeIpam:
     ipam_invalid: str | None = None
     pod_cidr_fields: tuple[str, ...] = ()
     next_hops: tuple[NextHopCandidate, ...] = ()
+
+
+@dataclass(frozen=True)
+class CniRead:
+    """What one CNI's reader makes of the Nodes and its own objects. `warnings` and `errors`
+    concern objects that belong to no node (a BlockAffinity naming no Node, a HostSubnet without
+    `host`): reported, while every node is still routed."""
+
+    nodes: tuple[NodeIpam, ...]
+    warnings: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -3,52 +3,35 @@ absent, the other CNIs' own traces (their CRDs being served, their Node annotati
 
 AKO makes the operator pick by hand and a wrong pick silently yields wrong routes; here `auto`
 reads Cilium's own configuration, an explicit choice that contradicts it is refused, and `auto`
-never guesses between two CNIs whose traces it finds: it asks for `--cni-plugin`.
+never guesses between two CNIs whose traces it finds: it asks for `--cni-plugin`. Which plugin
+means which mode, and what counts as a trace, is the registry's table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass, field
 
 from reconciler.errors import InputError
-from reconciler.ipam.model import (
-    ANTREA_TRANSPORT_ANNOTATION,
-    CALICO_CRD,
-    OPENSHIFT_CRD,
-    OVN_SUBNETS_ANNOTATION,
-    IpamMode,
+from reconciler.ipam.antrea import TRANSPORT_ANNOTATION
+from reconciler.ipam.model import IpamMode
+from reconciler.ipam.ovn_kubernetes import SUBNETS_ANNOTATION
+from reconciler.ipam.registry import (
+    ANNOTATIONS,
+    CNIS,
+    FALLBACK,
+    PLUGINS,
+    REFUSED_PLUGINS,
+    SERVED_CRDS,
+    AnnotatedNodes,
+    Cni,
 )
 
 # AKO's cniPlugin names (its `constants.go`), plus `auto` and `kubernetes` (AKO's empty value).
-CNI_PLUGIN_CHOICES = (
-    "auto",
-    "cilium",
-    "kubernetes",
-    "",
-    "calico",
-    "openshift",
-    "ovn-kubernetes",
-    "antrea",
-    "ncp",
-)
+CNI_PLUGIN_CHOICES = ("auto", *PLUGINS, *REFUSED_PLUGINS)
 
-# Explicit choices that read another CNI's objects; cilium-config plays no part in them.
-OTHER_CNI_MODES = {
-    "calico": IpamMode.CALICO_BLOCK_AFFINITY,
-    "openshift": IpamMode.OPENSHIFT_HOST_SUBNET,
-    "ovn-kubernetes": IpamMode.OVN_KUBERNETES_ANNOTATION,
-    "antrea": IpamMode.ANTREA_NODE,
-}
-_PLUGIN_OF_MODE = {mode: plugin for plugin, mode in OTHER_CNI_MODES.items()}
-
-CILIUM_MODES = (IpamMode.CILIUM_CLUSTER_POOL, IpamMode.CILIUM_MULTI_POOL)
-
-_NCP = (
-    "--cni-plugin ncp: with NSX-T and NCP, pods sit on NSX-T segments routed by NSX-T itself, "
-    "so Avi needs no static routes to reach them (AKO writes none either); there is nothing for "
-    "route-reconciler to do in this cluster"
-)
+# Cilium's own default, for a cilium-config without the `ipam` key.
+_CILIUM_DEFAULT_IPAM = "cluster-pool"
 
 # Modes where pods get cloud-routable or per-IP addresses, or IPAM is someone else's: no per-node
 # CIDR exists to route to.
@@ -71,31 +54,43 @@ class ModeDecision:
 class CniEvidence:
     """What `auto` saw of the other CNIs, looked at only when cilium-config is absent.
 
-    `served_crds`: which of CALICO_CRD and OPENSHIFT_CRD the API serves (a CRD is evidence even
-    with no objects yet: a fresh Calico cluster has no blocks, and reading Node podCIDRs there
-    would give routes Calico does not use). The counts: Nodes carrying the annotation.
+    `served_crds`: which of the registry's trace CRDs the API serves. `annotated`: for each trace
+    annotation, how many of the `nodes` Nodes carry it. `ovn_annotated` and `antrea_annotated`
+    give the same counts by CNI name, as callers wrote them before the registry.
     """
 
     served_crds: tuple[str, ...] = ()
     nodes: int = 0
-    ovn_annotated: int = 0
-    antrea_annotated: int = 0
+    annotated: Mapping[str, int] = field(default_factory=dict)
+    ovn_annotated: InitVar[int] = 0
+    antrea_annotated: InitVar[int] = 0
+
+    def __post_init__(self, ovn_annotated: int, antrea_annotated: int) -> None:
+        by_name = {SUBNETS_ANNOTATION: ovn_annotated, TRANSPORT_ANNOTATION: antrea_annotated}
+        counted = {annotation: count for annotation, count in by_name.items() if count}
+        object.__setattr__(self, "annotated", {**counted, **self.annotated})
 
 
 def normalize_plugin(cni_plugin: str) -> str:
-    """The plugin name as AKO reads it (lower case, trimmed); unknown names and `ncp` refused."""
+    """The plugin name as AKO reads it (lower case, trimmed); unknown and refused names raise."""
     requested = cni_plugin.strip().lower()
     if requested not in CNI_PLUGIN_CHOICES:
         choices = ", ".join(choice for choice in CNI_PLUGIN_CHOICES if choice)
         raise InputError(f"--cni-plugin {cni_plugin!r} is not supported: choose {choices}")
-    if requested == "ncp":
-        raise InputError(_NCP)
+    if requested in REFUSED_PLUGINS:
+        raise InputError(f"--cni-plugin {requested}: {REFUSED_PLUGINS[requested]}")
     return requested
+
+
+def reads_cilium_config(plugin: str) -> bool:
+    """`auto`, and the plugins whose mode cilium-config decides; a CNI named explicitly is taken
+    as named, so a leftover cilium-config neither decides nor contradicts it."""
+    return plugin == "auto" or any(cni.cilium_ipam for cni in _rows_of(plugin))
 
 
 def cilium_ipam_mode(cilium_config: Mapping[str, str]) -> str:
     """Cilium's own default is cluster-pool, so an absent or empty key means that."""
-    return (cilium_config.get("ipam") or "cluster-pool").strip()
+    return (cilium_config.get("ipam") or _CILIUM_DEFAULT_IPAM).strip()
 
 
 def decide_mode(
@@ -105,8 +100,8 @@ def decide_mode(
     evidence: CniEvidence | None = None,
 ) -> ModeDecision:
     requested = normalize_plugin(cni_plugin)
-    if requested in OTHER_CNI_MODES:
-        return ModeDecision(OTHER_CNI_MODES[requested], (f"--cni-plugin {requested} (explicit)",))
+    if not reads_cilium_config(requested):
+        return ModeDecision(_rows_of(requested)[0].mode, (f"--cni-plugin {requested} (explicit)",))
     cilium_mode = None if cilium_config is None else cilium_ipam_mode(cilium_config)
     if requested == "auto":
         if cilium_config is None:
@@ -114,35 +109,33 @@ def decide_mode(
         _refuse_chaining(cilium_config, config_name)
         return _detect(cilium_mode, config_name)
     detected = _detect(cilium_mode, config_name)
-    if requested == "cilium":
-        chosen = detected.mode if detected.mode in CILIUM_MODES else IpamMode.CILIUM_CLUSTER_POOL
-    else:
-        chosen = IpamMode.KUBERNETES_HOST_SCOPE
+    candidates = [cni.mode for cni in _rows_of(requested)]
+    chosen = detected.mode if detected.mode in candidates else candidates[0]
+    shown = requested or FALLBACK.plugins[0]  # AKO's empty cniPlugin
     if cilium_mode is not None and chosen != detected.mode:
-        raise InputError(_contradiction(requested or "kubernetes", cilium_mode, config_name))
-    return ModeDecision(
-        chosen, (f"--cni-plugin {requested or 'kubernetes'} (explicit)", *detected.evidence)
-    )
+        raise InputError(_contradiction(shown, chosen, cilium_mode, config_name))
+    return ModeDecision(chosen, (f"--cni-plugin {shown} (explicit)", *detected.evidence))
+
+
+def _rows_of(plugin: str) -> list[Cni]:
+    return [cni for cni in CNIS if plugin in cni.plugins]
 
 
 def _detect(cilium_mode: str | None, config_name: str) -> ModeDecision:
     if cilium_mode is None:
         return ModeDecision(
-            IpamMode.KUBERNETES_HOST_SCOPE,
-            (f"ConfigMap {config_name} not found: reading Node spec.podCIDRs",),
+            FALLBACK.mode, (f"ConfigMap {config_name} not found: reading Node spec.podCIDRs",)
         )
     evidence = f"ConfigMap {config_name} ipam: {cilium_mode}"
-    if cilium_mode in ("cluster-pool", "cluster-pool-v2beta"):
-        return ModeDecision(IpamMode.CILIUM_CLUSTER_POOL, (evidence,))
-    if cilium_mode == "multi-pool":
-        return ModeDecision(IpamMode.CILIUM_MULTI_POOL, (evidence,))
-    if cilium_mode == "kubernetes":
-        return ModeDecision(IpamMode.KUBERNETES_HOST_SCOPE, (evidence,))
+    for cni in CNIS:
+        if cilium_mode in cni.cilium_ipam:
+            return ModeDecision(cni.mode, (evidence,))
     reason = _UNROUTABLE_CILIUM_MODES.get(cilium_mode, "this IPAM mode is unknown")
+    *others, last = [cni.cilium_ipam[0] for cni in CNIS if cni.cilium_ipam]
     raise InputError(
         f"ConfigMap {config_name} field data.ipam: Cilium IPAM mode {cilium_mode!r} is not "
-        f"supported ({reason}); static routes are only computed for cluster-pool, multi-pool "
-        "and kubernetes"
+        f"supported ({reason}); static routes are only computed for {', '.join(others)} "
+        f"and {last}"
     )
 
 
@@ -160,55 +153,51 @@ def _refuse_chaining(cilium_config: Mapping[str, str], config_name: str) -> None
 
 def _detect_other_cni(evidence: CniEvidence, config_name: str) -> ModeDecision:
     not_found = f"ConfigMap {config_name} not found"
-    found: list[tuple[IpamMode, str]] = []
-    if CALICO_CRD in evidence.served_crds:
-        found.append((IpamMode.CALICO_BLOCK_AFFINITY, f"CRD {CALICO_CRD} is served (Calico)"))
-    if OPENSHIFT_CRD in evidence.served_crds:
-        found.append(
-            (IpamMode.OPENSHIFT_HOST_SUBNET, f"CRD {OPENSHIFT_CRD} is served (OpenShift SDN)")
-        )
-    for mode, count, annotation, cni in (
-        (
-            IpamMode.OVN_KUBERNETES_ANNOTATION,
-            evidence.ovn_annotated,
-            OVN_SUBNETS_ANNOTATION,
-            "OVN-Kubernetes",
-        ),
-        (IpamMode.ANTREA_NODE, evidence.antrea_annotated, ANTREA_TRANSPORT_ANNOTATION, "Antrea"),
-    ):
-        if count:
-            found.append(
-                (mode, f"{count} of {evidence.nodes} Node(s) carry annotation {annotation} ({cni})")
-            )
+    found = [(cni, trace) for cni in CNIS if (trace := _trace(cni, evidence))]
     if not found:
         return ModeDecision(
-            IpamMode.KUBERNETES_HOST_SCOPE,
+            FALLBACK.mode,
             (
-                f"{not_found}, no {CALICO_CRD} or {OPENSHIFT_CRD} CRD served, no Node annotated "
-                f"{OVN_SUBNETS_ANNOTATION} or {ANTREA_TRANSPORT_ANNOTATION}: reading Node "
-                "spec.podCIDRs",
+                f"{not_found}, no {' or '.join(SERVED_CRDS)} CRD served, no Node annotated "
+                f"{' or '.join(ANNOTATIONS)}: reading Node spec.podCIDRs",
             ),
         )
     if len(found) == 1:
-        mode, trace = found[0]
-        return ModeDecision(mode, (not_found, trace))
-    plugins = " or ".join(_PLUGIN_OF_MODE[mode] for mode, _ in found)
+        cni, trace = found[0]
+        return ModeDecision(cni.mode, (not_found, trace))
+    plugins = " or ".join(cni.plugins[0] for cni, _ in found)
     raise InputError(
         "--cni-plugin auto found traces of more than one CNI and will not guess between them: "
-        + "; ".join(f"{_PLUGIN_OF_MODE[mode]}: {trace}" for mode, trace in found)
+        + "; ".join(f"{cni.plugins[0]}: {trace}" for cni, trace in found)
         + f"; set --cni-plugin ({plugins}) to the CNI that allocates the pod addresses"
     )
 
 
-def _contradiction(requested: str, cilium_mode: str, config_name: str) -> str:
-    if requested == "kubernetes":
+def _trace(cni: Cni, evidence: CniEvidence) -> str | None:
+    """What `auto` saw of this CNI, as the evidence line says it, or None."""
+    if cni.trace is None:
+        return None
+    if isinstance(cni.trace, AnnotatedNodes):
+        count = evidence.annotated.get(cni.trace.annotation, 0)
+        if not count:
+            return None
         return (
-            f"--cni-plugin kubernetes contradicts ConfigMap {config_name} ipam: {cilium_mode}: "
+            f"{count} of {evidence.nodes} Node(s) carry annotation {cni.trace.annotation} "
+            f"({cni.trace.cni})"
+        )
+    crd = cni.trace.resource.name
+    return f"CRD {crd} is served ({cni.trace.cni})" if crd in evidence.served_crds else None
+
+
+def _contradiction(shown: str, chosen: IpamMode, cilium_mode: str, config_name: str) -> str:
+    if chosen is FALLBACK.mode:
+        return (
+            f"--cni-plugin {shown} contradicts ConfigMap {config_name} ipam: {cilium_mode}: "
             "Node spec.podCIDRs are not the ranges Cilium allocates pods from, so the routes "
             "would be wrong; use --cni-plugin cilium or auto"
         )
     return (
-        f"--cni-plugin cilium contradicts ConfigMap {config_name} ipam: {cilium_mode}: Cilium "
+        f"--cni-plugin {shown} contradicts ConfigMap {config_name} ipam: {cilium_mode}: Cilium "
         "allocates pods from Node spec.podCIDRs here, so CiliumNode ranges are not authoritative; "
         "use --cni-plugin kubernetes or auto"
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reconciler.ipam.collect import cni_evidence, collect_cluster_ipam
-from reconciler.ipam.model import CALICO_CRD, OPENSHIFT_CRD, ClusterIpam, IpamMode
-from reconciler.ipam.modes import CILIUM_MODES, OTHER_CNI_MODES, decide_mode, normalize_plugin
+from reconciler.ipam.model import ClusterIpam
+from reconciler.ipam.modes import decide_mode, normalize_plugin, reads_cilium_config
+from reconciler.ipam.registry import BY_MODE, SERVED_CRDS
 from reconciler.ipam.source import ClusterSource, RawObject
 
 
@@ -19,27 +20,20 @@ class ClusterRead:
 
 def read_cluster(source: ClusterSource, cni_plugin: str, cilium_namespace: str) -> ClusterRead:
     """cilium-config is read unless another CNI is named explicitly; when `auto` finds none, the
-    Nodes (read anyway) and two discovery probes are the evidence. Then one paged list of each
-    resource the mode needs, and nothing else."""
+    Nodes (read anyway) and one discovery probe per trace CRD are the evidence. Then one paged
+    list of each resource the mode needs, and nothing else."""
     requested = normalize_plugin(cni_plugin)
-    cilium_config = None if requested in OTHER_CNI_MODES else source.cilium_config(cilium_namespace)
+    cilium_config = (
+        source.cilium_config(cilium_namespace) if reads_cilium_config(requested) else None
+    )
     nodes: list[RawObject] | None = None
     evidence = None
     if requested == "auto" and cilium_config is None:
         nodes = source.nodes()
-        served = [crd for crd in (CALICO_CRD, OPENSHIFT_CRD) if source.crd_served(crd)]
-        evidence = cni_evidence(nodes, served)
+        evidence = cni_evidence(nodes, [crd for crd in SERVED_CRDS if source.crd_served(crd)])
     decision = decide_mode(requested, cilium_config, f"{cilium_namespace}/cilium-config", evidence)
     if nodes is None:
         nodes = source.nodes()
-    mode = decision.mode
-    ipam = collect_cluster_ipam(
-        decision,
-        nodes,
-        source.cilium_nodes() if mode in CILIUM_MODES else [],
-        block_affinities=source.block_affinities()
-        if mode is IpamMode.CALICO_BLOCK_AFFINITY
-        else [],
-        host_subnets=source.host_subnets() if mode is IpamMode.OPENSHIFT_HOST_SUBNET else [],
-    )
-    return ClusterRead(ipam, cilium_config, nodes)
+    resource = BY_MODE[decision.mode].reads
+    objects = source.custom_objects(resource) if resource else []
+    return ClusterRead(collect_cluster_ipam(decision, nodes, objects), cilium_config, nodes)

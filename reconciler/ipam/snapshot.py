@@ -14,16 +14,11 @@ import yaml
 
 from reconciler import yamlio
 from reconciler.errors import InputError
-from reconciler.ipam.source import CUSTOM_RESOURCES, RawObject
+from reconciler.ipam.model import BLOCK_AFFINITIES, CILIUM_NODES, HOST_SUBNETS
+from reconciler.ipam.source import CUSTOM_RESOURCES, CustomResource, RawObject
 
-_KINDS = {
-    "Node",
-    "CiliumNode",
-    "BlockAffinity",
-    "HostSubnet",
-    "ConfigMap",
-    "Service",
-    "CustomResourceDefinition",
+_KINDS = {"Node", "ConfigMap", "Service", "CustomResourceDefinition"} | {
+    resource.kind for resource in CUSTOM_RESOURCES.values()
 }
 
 
@@ -58,14 +53,17 @@ class SnapshotSource:
     def nodes(self) -> list[RawObject]:
         return self._by_kind["Node"]
 
+    def custom_objects(self, resource: CustomResource) -> list[RawObject]:
+        return self._by_kind[resource.kind]
+
     def cilium_nodes(self) -> list[RawObject]:
-        return self._by_kind["CiliumNode"]
+        return self.custom_objects(CILIUM_NODES)
 
     def block_affinities(self) -> list[RawObject]:
-        return self._by_kind["BlockAffinity"]
+        return self.custom_objects(BLOCK_AFFINITIES)
 
     def host_subnets(self) -> list[RawObject]:
-        return self._by_kind["HostSubnet"]
+        return self.custom_objects(HOST_SUBNETS)
 
     def crd_served(self, crd: str) -> bool:
         if self._by_kind[CUSTOM_RESOURCES[crd].kind]:

@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Protocol
 
+from reconciler.ipam.model import CustomResource
+from reconciler.ipam.registry import CUSTOM_RESOURCES
+
+__all__ = ["CUSTOM_RESOURCES", "ClusterSource", "CustomResource", "RawObject"]
+
 RawObject = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class CustomResource:
-    """A CNI's custom resource as the API serves it (all of them are cluster-scoped)."""
-
-    kind: str
-    group: str
-    version: str
-    plural: str
-
-    @property
-    def name(self) -> str:
-        """The CRD name, as `kubectl get crd` shows it: `blockaffinities.crd.projectcalico.org`."""
-        return f"{self.plural}.{self.group}"
-
-
-CILIUM_NODES = CustomResource("CiliumNode", "cilium.io", "v2", "ciliumnodes")
-BLOCK_AFFINITIES = CustomResource("BlockAffinity", "crd.projectcalico.org", "v1", "blockaffinities")
-HOST_SUBNETS = CustomResource("HostSubnet", "network.openshift.io", "v1", "hostsubnets")
-CUSTOM_RESOURCES = {
-    resource.name: resource for resource in (CILIUM_NODES, BLOCK_AFFINITIES, HOST_SUBNETS)
-}
 
 
 class ClusterSource(Protocol):
@@ -43,12 +24,8 @@ class ClusterSource(Protocol):
 
     def nodes(self) -> list[RawObject]: ...
 
-    def cilium_nodes(self) -> list[RawObject]: ...
-
-    def block_affinities(self) -> list[RawObject]:
-        """Calico's `crd.projectcalico.org/v1` BlockAffinities."""
-
-    def host_subnets(self) -> list[RawObject]:
-        """OpenShift SDN's `network.openshift.io/v1` HostSubnets."""
+    def custom_objects(self, resource: CustomResource) -> list[RawObject]:
+        """Every object of a CNI's custom resource (one of CUSTOM_RESOURCES); a resource the
+        cluster does not serve is an InputError naming it and its `absent_hint`."""
 
     def services(self) -> list[RawObject]: ...
