@@ -7,7 +7,9 @@ import pytest
 
 from reconciler.errors import InputError
 from reconciler.ipam.model import CALICO_CRD, OPENSHIFT_CRD, IpamMode
-from reconciler.ipam.modes import CniEvidence, decide_mode
+from reconciler.ipam.modes import CNI_PLUGIN_CHOICES, CniEvidence, decide_mode
+from reconciler.ipam.registry import BY_MODE, CNIS, REFUSED_PLUGINS, AnnotatedNodes
+from reconciler.settings import AKO_CNI_PLUGINS
 
 CM = "kube-system/cilium-config"
 
@@ -150,3 +152,51 @@ def test_auto_never_guesses_between_two_cnis(evidence, named):
     for plugin in named:
         assert f"{plugin}" in message
     assert "set --cni-plugin (" in message
+
+
+# -- the registry: mode selection knows exactly the registered CNIs ------------------------------
+
+
+def test_every_mode_has_exactly_one_registered_cni():
+    assert [cni.mode for cni in CNIS] == list(BY_MODE) and set(BY_MODE) == set(IpamMode)
+
+
+def test_the_plugin_choices_are_the_registered_and_refused_ones_and_akos():
+    assert set(CNI_PLUGIN_CHOICES) == {"auto", *(p for cni in CNIS for p in cni.plugins)} | set(
+        REFUSED_PLUGINS
+    )
+    assert set(AKO_CNI_PLUGINS) <= set(CNI_PLUGIN_CHOICES)
+    with pytest.raises(InputError, match="--cni-plugin 'weave-net' is not supported"):
+        decide_mode("weave-net", None, CM)
+
+
+@pytest.mark.parametrize(
+    ("plugin", "mode"),
+    [
+        pytest.param(plugin, cni.mode, id=f"{plugin!r} {cni.mode}")
+        for cni in CNIS
+        for plugin in cni.plugins
+    ],
+)
+def test_each_registered_plugin_selects_its_cni(plugin, mode):
+    """Explicitly, in a cluster whose cilium-config (if the CNI is decided by one) agrees."""
+    cilium_ipam = BY_MODE[mode].cilium_ipam
+    config = {"ipam": cilium_ipam[0]} if cilium_ipam else None
+    assert decide_mode(plugin, config, CM).mode is mode
+
+
+@pytest.mark.parametrize(
+    ("ipam", "mode"), [(ipam, cni.mode) for cni in CNIS for ipam in cni.cilium_ipam], ids=str
+)
+def test_auto_follows_each_registered_cilium_ipam_value(ipam, mode):
+    assert decide_mode("auto", {"ipam": ipam}, CM).mode is mode
+
+
+@pytest.mark.parametrize("cni", [cni for cni in CNIS if cni.trace], ids=lambda cni: cni.mode)
+def test_auto_without_cilium_config_recognises_each_registered_trace(cni):
+    if isinstance(cni.trace, AnnotatedNodes):
+        evidence = CniEvidence(nodes=2, annotated={cni.trace.annotation: 1})
+    else:
+        evidence = CniEvidence(served_crds=(cni.trace.resource.name,), nodes=2)
+    decision = decide_mode("auto", None, CM, evidence)
+    assert decision.mode is cni.mode and f"({cni.trace.cni})" in decision.evidence[-1]
