@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reconciler.ipam import antrea, calico, ovn_kubernetes
-from reconciler.ipam.cilium import read_cluster_pool, read_multi_pool
-from reconciler.ipam.host_scope import read_host_scope
+from reconciler.ipam import antrea, calico, cilium, host_scope, openshift, ovn_kubernetes
 from reconciler.ipam.model import (
     BLOCK_AFFINITIES,
     CILIUM_NODES,
@@ -17,7 +15,6 @@ from reconciler.ipam.model import (
     CustomResource,
     IpamMode,
 )
-from reconciler.ipam.openshift import read_openshift
 from reconciler.ipam.raw import Reader
 
 
@@ -62,7 +59,7 @@ CNIS = (
     Cni(
         IpamMode.CILIUM_CLUSTER_POOL,
         ("cilium",),
-        read_cluster_pool,
+        cilium.read_cluster_pool,
         f"{INTERNAL_IP}, never a CiliumNode address",
         reads=CILIUM_NODES,
         cilium_ipam=("cluster-pool", "cluster-pool-v2beta"),
@@ -70,7 +67,7 @@ CNIS = (
     Cni(
         IpamMode.CILIUM_MULTI_POOL,
         ("cilium",),
-        read_multi_pool,
+        cilium.read_multi_pool,
         INTERNAL_IP,
         reads=CILIUM_NODES,
         cilium_ipam=("multi-pool",),
@@ -78,7 +75,7 @@ CNIS = (
     Cni(
         IpamMode.KUBERNETES_HOST_SCOPE,
         ("kubernetes", ""),
-        read_host_scope,
+        host_scope.read_host_scope,
         INTERNAL_IP,
         cilium_ipam=("kubernetes",),
     ),
@@ -95,7 +92,7 @@ CNIS = (
     Cni(
         IpamMode.OPENSHIFT_HOST_SUBNET,
         ("openshift",),
-        read_openshift,
+        openshift.read_openshift,
         INTERNAL_IP,
         reads=HOST_SUBNETS,
         rbac_component="openshift",
