@@ -79,6 +79,7 @@ class KubeSource:
     def nodes(self) -> list[RawObject]:
         return self._list_core("nodes", self.core.list_node)
 
+    # The existing CNIs' resources by name, as callers listed them before custom_objects.
     def cilium_nodes(self) -> list[RawObject]:
         return self.custom_objects(CILIUM_NODES)
 

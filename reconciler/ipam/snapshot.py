@@ -56,6 +56,7 @@ class SnapshotSource:
     def custom_objects(self, resource: CustomResource) -> list[RawObject]:
         return self._by_kind[resource.kind]
 
+    # The existing CNIs' resources by name, as callers listed them before custom_objects.
     def cilium_nodes(self) -> list[RawObject]:
         return self.custom_objects(CILIUM_NODES)
 
