@@ -1,0 +1,85 @@
+"""Faults tests inject into the controller: error answers, delays, dropped connections and 412
+storms, each for a number of matching requests."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from dataclasses import dataclass
+from typing import Literal
+
+from reconciler.sim.server import Fault, Faults, methods
+
+WRITE_METHODS = frozenset({"PUT", "PATCH"})
+
+FaultKind = Literal["status", "delay", "drop"]
+
+
+@dataclass(kw_only=True)
+class AviFault(Fault):
+    kind: FaultKind
+    status: int = 0
+    body: bytes = b""
+    seconds: float = 0.0
+    after_write: bool = False
+
+
+class FaultInjection:
+    """The calls that make the controller misbehave; each request takes what matches it."""
+
+    def __init__(self) -> None:
+        self._faults: Faults[AviFault] = Faults()
+
+    def inject(
+        self,
+        status: int,
+        *,
+        method: str | None = None,
+        path_contains: str | None = None,
+        count: int = 1,
+        body: str | None = None,
+    ) -> None:
+        """Answer the next ``count`` matching requests (login included) with ``status``."""
+        default_body = json.dumps({"error": http.client.responses.get(status, "Error")})
+        payload = (default_body if body is None else body).encode()
+        self._faults.add(
+            AviFault(
+                kind="status",
+                remaining=count,
+                methods=methods(method),
+                path_contains=path_contains,
+                status=status,
+                body=payload,
+            )
+        )
+
+    def delay(self, seconds: float, *, method: str | None = None, count: int = 1) -> None:
+        """Hold the next ``count`` matching requests, then handle them (a write still applies)."""
+        self._faults.add(
+            AviFault(kind="delay", remaining=count, methods=methods(method), seconds=seconds)
+        )
+
+    def drop_connections(
+        self, *, method: str | None = None, count: int = 1, after_write: bool = False
+    ) -> None:
+        """Close the socket without answering; ``after_write`` handles the request first."""
+        self._faults.add(
+            AviFault(kind="drop", remaining=count, methods=methods(method), after_write=after_write)
+        )
+
+    def storm_412(self, count: int) -> None:
+        """The next ``count`` PUT/PATCH on a VrfContext answer 412, as under a busy other writer."""
+        body = json.dumps({"error": "Need to reload object data VrfContext"}).encode()
+        self._faults.add(
+            AviFault(
+                kind="status",
+                remaining=count,
+                methods=WRITE_METHODS,
+                path_contains="/api/vrfcontext/",
+                status=412,
+                body=body,
+            )
+        )
+
+    def _take_fault(self, kind: FaultKind, method: str, path: str) -> AviFault | None:
+        return self._faults.take(lambda fault: fault.kind == kind and fault.matches(method, path))
