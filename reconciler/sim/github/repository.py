@@ -1,0 +1,92 @@
+"""The one repository the fake serves: its JSON and accounts, the URLs in answers, and its
+branches, read from a bare git repository when there is one."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from dataclasses import dataclass
+
+from reconciler.sim.github.protocol import JsonObject
+
+REPOSITORY_ID = 700_000_001
+BOT_LOGIN = "route-reconciler-bot"  # the author of pull requests and comments
+
+
+def synthetic_sha(seed: str) -> str:
+    return hashlib.sha1(seed.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Repository:
+    """Names and addresses; ``api_root`` is what clients are given, ``web_root`` the server."""
+
+    owner: str
+    name: str
+    default_branch: str
+    api_root: str
+    web_root: str
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.api_root}/repos/{self.owner}/{self.name}"
+
+    @property
+    def html_url(self) -> str:
+        return f"{self.web_root}/{self.owner}/{self.name}"
+
+    def json(self) -> JsonObject:
+        api = self.api_url
+        return {
+            "id": REPOSITORY_ID,
+            "node_id": f"R_kgDO{REPOSITORY_ID}",
+            "name": self.name,
+            "full_name": f"{self.owner}/{self.name}",
+            "private": True,
+            "visibility": "private",
+            "owner": self.account_json(self.owner, "Organization"),
+            "html_url": self.html_url,
+            "url": api,
+            "pulls_url": f"{api}/pulls{{/number}}",
+            "issue_comment_url": f"{api}/issues/comments{{/number}}",
+            "default_branch": self.default_branch,
+            "archived": False,
+            "permissions": {"admin": False, "maintain": False, "push": True, "pull": True},
+        }
+
+    def account_json(self, login: str, kind: str) -> JsonObject:
+        return {
+            "login": login,
+            "id": int(synthetic_sha(login)[:8], 16),
+            "type": kind,
+            "url": f"{self.api_root}/users/{login}",
+            "html_url": f"{self.web_root}/{login}",
+        }
+
+
+class Branches:
+    """Branch commits from ``git_dir`` (a bare repository tests push to); without one every
+    branch exists, with a synthetic commit id."""
+
+    def __init__(self, git_dir: str | None) -> None:
+        self._git_dir = git_dir
+
+    def sha(self, branch: str) -> str | None:
+        """The branch's commit; None when ``git_dir`` is set and has no such branch."""
+        if self._git_dir is None:
+            return synthetic_sha(f"branch:{branch}")
+        found = self._git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}")
+        return found.stdout.strip() if found.returncode == 0 else None
+
+    def adds_commits(self, head_sha: str, base_sha: str) -> bool:
+        if self._git_dir is None:
+            return head_sha != base_sha
+        return self._git("merge-base", "--is-ancestor", head_sha, base_sha).returncode != 0
+
+    def _git(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", f"--git-dir={self._git_dir}", *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
