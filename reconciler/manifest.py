@@ -8,7 +8,7 @@ The loader accepts hand-edited files and reports every problem with file, route 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,8 @@ import yaml
 from reconciler import yamlio
 from reconciler.errors import InputError, brief
 from reconciler.ipam.model import IpamMode
-from reconciler.routes import Route, parse_cidr, route_id, sort_routes, validate_cluster_name
+from reconciler.names import validate_cloud_name, validate_cluster_name, validate_vrf_name
+from reconciler.routes import Route, parse_cidr, route_id, sort_routes
 
 API_VERSION = "route-reconciler.io/v1alpha1"
 KIND = "StaticRouteSet"
@@ -110,15 +111,9 @@ def _validate(document: Any, problems: list[str]) -> Manifest | None:
     spec = _mapping(document, "spec", problems)
     _unknown_keys(metadata, _METADATA_KEYS, "metadata.", problems)
     _unknown_keys(spec, _SPEC_KEYS, "spec.", problems)
-    cluster, vrf, cloud = (
-        _text(metadata, key, "metadata.", problems) for key in ("cluster", "vrf", "cloud")
-    )
-    if cluster:
-        try:
-            validate_cluster_name(cluster)
-        except InputError as error:
-            problems.append(f"metadata.cluster: {error}")
-            cluster = ""
+    cluster = _name(metadata, "cluster", validate_cluster_name, problems)
+    vrf = _name(metadata, "vrf", validate_vrf_name, problems)
+    cloud = _name(metadata, "cloud", validate_cloud_name, problems)
     ipam_mode = _text(spec, "ipamMode", "spec.", problems)
     if ipam_mode and ipam_mode not in IPAM_MODES:
         problems.append(
@@ -189,6 +184,19 @@ def _text(parent: Mapping[str, Any], key: str, where: str, problems: list[str]) 
     if isinstance(value, str) and value:
         return value
     problems.append(f"{where}{key}: expected a non-empty string, got {brief(value)}")
+    return ""
+
+
+def _name(
+    metadata: Mapping[str, Any], key: str, validate: Callable[[str], str], problems: list[str]
+) -> str:
+    """A metadata name, or "" once its problem is recorded."""
+    text = _text(metadata, key, "metadata.", problems)
+    if text:
+        try:
+            return validate(text)
+        except InputError as error:
+            problems.append(f"metadata.{key}: {error}")
     return ""
 
 

@@ -7,7 +7,7 @@ Credentials are not settings: they come only from the environment or files.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -16,8 +16,16 @@ import yaml
 
 from reconciler import yamlio
 from reconciler.errors import InputError, brief
+from reconciler.names import validate_cloud_name, validate_cluster_name, validate_vrf_name
 
 Kind = Literal["str", "bool", "int", "list"]
+# Names become file paths, ref names and route ids: checked where they are read, so the error
+# names the source.
+NAME_CHECKS: dict[str, Callable[[str], str]] = {
+    "cluster_name": validate_cluster_name,
+    "vrf": validate_vrf_name,
+    "cloud": validate_cloud_name,
+}
 
 
 @dataclass(frozen=True)
@@ -194,7 +202,7 @@ def from_ako_values(values: Any) -> dict[str, Any]:
         _section(values, name) for name in ("AKOSettings", "ControllerSettings", "NetworkSettings")
     )
     result: dict[str, Any] = {}
-    _copy(result, "cluster_name", ako.get("clusterName"))
+    _copy(result, "cluster_name", ako.get("clusterName"), "AKOSettings.clusterName")
     plugin = ako.get("cniPlugin")
     if plugin is not None:
         plugin = str(plugin).strip().lower()
@@ -204,14 +212,19 @@ def from_ako_values(values: Any) -> dict[str, Any]:
                 f"{', '.join(p for p in AKO_CNI_PLUGINS if p)}, or empty for Node podCIDRs)"
             )
         result["cni_plugin"] = plugin or "kubernetes"
-    _copy(result, "ip_family", ako.get("ipFamily"))
+    _copy(result, "ip_family", ako.get("ipFamily"), "AKOSettings.ipFamily")
     host = controller.get("controllerHost")
     if host:
         result["avi_controller"] = host if "://" in str(host) else f"https://{host}"
-    _copy(result, "cloud", controller.get("cloudName"))
-    _copy(result, "avi_tenant", controller.get("tenantName"))
-    _copy(result, "avi_version", controller.get("controllerVersion"))
-    _copy(result, "vrf", controller.get("vrfName"))
+    _copy(result, "cloud", controller.get("cloudName"), "ControllerSettings.cloudName")
+    _copy(result, "avi_tenant", controller.get("tenantName"), "ControllerSettings.tenantName")
+    _copy(
+        result,
+        "avi_version",
+        controller.get("controllerVersion"),
+        "ControllerSettings.controllerVersion",
+    )
+    _copy(result, "vrf", controller.get("vrfName"), "ControllerSettings.vrfName")
     if controller.get("serviceEngineGroupName"):
         result["se_group"] = [str(controller["serviceEngineGroupName"])]
     if network.get("nodeNetworkList"):
@@ -240,9 +253,19 @@ def _section(values: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     return section
 
 
-def _copy(result: dict[str, Any], dest: str, value: Any) -> None:
+def _copy(result: dict[str, Any], dest: str, value: Any, field: str) -> None:
     if value not in (None, ""):
-        result[dest] = str(value)
+        result[dest] = _checked_name(dest, str(value), f"--ako-values: {field}")
+
+
+def _checked_name(dest: str, value: str, where: str) -> str:
+    check = NAME_CHECKS.get(dest)
+    if check is None:
+        return value
+    try:
+        return check(value)
+    except InputError as error:
+        raise InputError(f"{where}: {error}") from None
 
 
 def _typed(setting: Setting, value: Any, where: str) -> Any:
@@ -263,7 +286,7 @@ def _typed(setting: Setting, value: Any, where: str) -> Any:
         return [str(item).strip() for item in items if str(item).strip()]
     if isinstance(value, (Mapping, list)):
         raise InputError(f"{where}: expected a single value, got {type(value).__name__}")
-    return str(value)
+    return _checked_name(setting.dest, str(value), where)
 
 
 def _read_yaml(path: str, flag: str) -> Any:

@@ -119,6 +119,7 @@ def test_parse_cidr_raises_only_value_error_and_accepts_only_what_it_round_trips
 # --- parse_manifest ------------------------------------------------------------------------
 
 cluster_names = st.from_regex(r"[A-Za-z0-9_-]{1,63}", fullmatch=True)  # as the README says
+avi_names = st.from_regex(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}", fullmatch=True)  # VRF, cloud
 names = st.text(TEXT, min_size=1, max_size=12)
 
 
@@ -140,8 +141,8 @@ def manifests(draw: st.DrawFn) -> Manifest:
     cluster = draw(cluster_names)
     return Manifest(
         cluster,
-        draw(names),
-        draw(names),
+        draw(avi_names),
+        draw(avi_names),
         draw(st.sampled_from(IPAM_MODES)),
         sort_routes(draw(routes_for(cluster))),
     )

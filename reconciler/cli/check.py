@@ -6,7 +6,12 @@ import argparse
 from functools import partial
 
 from reconciler.check import run_check
-from reconciler.cli.options import add_avi_options, add_cluster_name, add_cluster_options
+from reconciler.cli.options import (
+    add_avi_options,
+    add_cluster_name,
+    add_cluster_options,
+    add_vrf_and_cloud,
+)
 from reconciler.cli.output import print_ipam, print_problems
 from reconciler.cli.wiring import avi_client, check_settings, cluster_source
 from reconciler.errors import EXIT_ERROR, EXIT_OK
@@ -26,8 +31,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         action="store_true",
         help="check SCTP readiness even if no Service declares an SCTP port yet",
     )
-    parser.add_argument("--vrf", default="global", help="Avi VRF context name; default global")
-    parser.add_argument("--cloud", default="Default-Cloud", help="Avi cloud; default Default-Cloud")
+    add_vrf_and_cloud(parser)
     parser.add_argument(
         "--se-group",
         action="append",

@@ -6,15 +6,17 @@ import argparse
 from collections.abc import Callable
 
 from reconciler.avi.client import DEFAULT_API_VERSION
+from reconciler.errors import InputError
 from reconciler.ipam.modes import CNI_PLUGIN_CHOICES
-from reconciler.routes import IpFamily, validate_cluster_name
+from reconciler.names import validate_cloud_name, validate_cluster_name, validate_vrf_name
+from reconciler.routes import IpFamily
 
 
 def add_cluster_name(parser: argparse.ArgumentParser) -> None:
     """Also adds --config and --ako-values: every command that names a cluster reads them."""
     parser.add_argument(
         "--cluster-name",
-        type=_cluster_name,
+        type=_argument_type(validate_cluster_name),
         help="AKO clusterName: route ids and the clustername label derive from it",
     )
     parser.add_argument("--config", metavar="FILE", help="YAML settings file (see README)")
@@ -62,20 +64,39 @@ def add_cluster_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--context", help="kubeconfig context")
 
 
+def add_vrf_and_cloud(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--vrf",
+        default="global",
+        type=_argument_type(validate_vrf_name),
+        help="Avi VRF context name; default global",
+    )
+    parser.add_argument(
+        "--cloud",
+        default="Default-Cloud",
+        type=_argument_type(validate_cloud_name),
+        help="Avi cloud; default Default-Cloud",
+    )
+
+
 def add_manifest_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("manifest")
-    group.add_argument("--vrf", default="global", help="Avi VRF context name; default global")
-    group.add_argument("--cloud", default="Default-Cloud", help="Avi cloud; default Default-Cloud")
+    add_vrf_and_cloud(group)
     group.add_argument("--repo", default=".", help="git repository holding routes/; default .")
     group.add_argument("--branch", help="proposal branch; default route-reconciler/<cluster>")
     group.add_argument("--reviewed-ref", default="main", help="the reviewed ref; default main")
 
 
-def _cluster_name(value: str) -> str:
-    try:
-        return validate_cluster_name(value)
-    except Exception as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+def _argument_type(validate: Callable[[str], str]) -> Callable[[str], str]:
+    """A name check as an argparse type, so a bad flag is a usage error naming the flag."""
+
+    def parse(value: str) -> str:
+        try:
+            return validate(value)
+        except InputError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return parse
 
 
 def _cni_plugin(value: str) -> str:
