@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 
-def route_loss_guard(committed: int, removed: int, rendered: int, max_loss: float) -> str | None:
-    """A cluster read that failed halfway looks exactly like nodes leaving: refuse big losses."""
-    if committed == 0:
+def route_loss_guard(reviewed: int, removed: int, rendered: int, max_loss: float) -> str | None:
+    """A cluster read that failed halfway looks exactly like nodes leaving: refuse big losses.
+    Measured against the reviewed manifest, never the open proposal, so small losses on
+    successive runs cannot add up to a big one."""
+    if reviewed == 0:
         return None
     if rendered == 0:
         return (
-            f"the new manifest has no routes but the committed one has {committed}; an empty or "
+            f"the new manifest has no routes but the reviewed one has {reviewed}; an empty or "
             "failed cluster read looks like this (use --allow-mass-delete if it is intended)"
         )
-    if removed / committed > max_loss:
+    if removed / reviewed > max_loss:
         return (
-            f"the new manifest removes {removed} of {committed} committed routes "
-            f"({removed / committed:.0%} > --max-route-loss {max_loss:.0%}); a partial cluster "
+            f"the new manifest removes {removed} of {reviewed} reviewed routes "
+            f"({removed / reviewed:.0%} > --max-route-loss {max_loss:.0%}); a partial cluster "
             "read looks like this (use --allow-mass-delete if it is intended)"
         )
     return None

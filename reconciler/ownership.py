@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.routes import IPNetwork, Route, route_id
+from reconciler.addresses import IPNetwork
+from reconciler.routes import Route, route_id
 
 LABEL_KEY = "clustername"
 

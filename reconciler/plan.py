@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from reconciler.addresses import IPNetwork
 from reconciler.ownership import LiveState, describe_owner
-from reconciler.routes import IPNetwork, Route, prefix_sort_key, route_sort_key
+from reconciler.routes import BlockedRoute, Route, prefix_sort_key, route_sort_key
 
 Action = Literal["add", "delete", "update"]
 Origin = Literal["git", "drift"]
@@ -36,12 +37,6 @@ class Change:
         route = self.after or self.before
         assert route is not None, "a change has a before or an after"
         return route
-
-
-@dataclass(frozen=True)
-class BlockedRoute:
-    route: Route
-    reason: str
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 A static route is a traffic path; a CiliumNode or a hand-edited manifest that claims the service
 range, a default route or a next hop outside the node network would hijack or blackhole
 traffic. Checked at render and again at apply, so a merged hand edit cannot slip through.
+Routes that can never be right (addresses.py) are blocked whatever the settings say.
 Pure.
 """
 
@@ -12,9 +13,9 @@ import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from reconciler.addresses import IPNetwork, never_a_next_hop, never_a_pod_network
 from reconciler.errors import InputError, brief
-from reconciler.plan import BlockedRoute
-from reconciler.routes import IPNetwork, Route
+from reconciler.routes import BlockedRoute, Route
 
 POLICY_REASON = "route policy: "
 
@@ -53,8 +54,12 @@ def parse_networks(texts: Iterable[str], what: str) -> list[IPNetwork]:
 
 def violation(route: Route, policy: RoutePolicy) -> str | None:
     prefix = route.prefix
-    if prefix.prefixlen == 0:
-        return f"{prefix} is a default route"
+    never = never_a_pod_network(prefix)
+    if never:
+        return f"{prefix} {never}"
+    never = never_a_next_hop(route.next_hop)
+    if never:
+        return f"next hop {route.next_hop} {never}"
     minimum = policy.min_prefix_v4 if prefix.version == 4 else policy.min_prefix_v6
     if prefix.prefixlen < minimum:
         return f"{prefix} is shorter than the minimum prefix length /{minimum}"
@@ -70,13 +75,19 @@ def violation(route: Route, policy: RoutePolicy) -> str | None:
     return None
 
 
+def blocked_reason(route: Route, policy: RoutePolicy) -> str | None:
+    """The reason shown for a route the policy blocks, or None."""
+    reason = violation(route, policy)
+    return f"{POLICY_REASON}{reason}" if reason else None
+
+
 def enforce(routes: Sequence[Route], policy: RoutePolicy) -> tuple[list[Route], list[BlockedRoute]]:
     allowed: list[Route] = []
     blocked: list[BlockedRoute] = []
     for route in routes:
-        reason = violation(route, policy)
+        reason = blocked_reason(route, policy)
         if reason is None:
             allowed.append(route)
         else:
-            blocked.append(BlockedRoute(route, f"{POLICY_REASON}{reason}"))
+            blocked.append(BlockedRoute(route, reason))
     return allowed, blocked

@@ -1,10 +1,18 @@
-"""`render`: cluster IPAM -> routes -> canonical manifest in the repo, optionally committed on the
-proposal branch. Reads and computes everything before the first write, so a refusal or an
-error leaves git untouched."""
+"""`render`: cluster IPAM -> routes -> canonical manifest in the repo's working tree, or committed
+on the proposal branch. Reads and computes everything before the first write, so a refusal or
+an error leaves git untouched.
+
+Two manifests stand behind a render: the proposal's (its tip, or the reviewed ref when no
+proposal is open), which a node with a gap keeps its routes from and the commit builds on; and
+the reviewed one, which the route-loss guard measures against, so a read shrinking a little on
+each run cannot walk the proposal down step by step.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from reconciler.changes import RouteChange, route_changes, summarize
 from reconciler.errors import GuardRefusal
@@ -13,9 +21,8 @@ from reconciler.guards import route_loss_guard
 from reconciler.ipam.read import ClusterRead, read_cluster
 from reconciler.ipam.source import ClusterSource
 from reconciler.manifest import Manifest, manifest_path, render_manifest
-from reconciler.plan import BlockedRoute
-from reconciler.policy import RoutePolicy, enforce
-from reconciler.routes import IpFamily, RouteComputation, compute_routes
+from reconciler.policy import RoutePolicy, blocked_reason
+from reconciler.routes import BlockedRoute, IpFamily, Route, RouteComputation, compute_routes
 
 COMMIT_DETAIL_LINES = 200
 
@@ -31,6 +38,7 @@ class RenderSettings:
     branch: str | None = None
     reviewed_ref: str = "main"
     commit: bool = False
+    write_worktree: bool = False
     max_route_loss: float = 0.5
     allow_mass_delete: bool = False
     policy: RoutePolicy = field(default_factory=RoutePolicy)
@@ -49,41 +57,67 @@ class RenderResult:
     baseline: str
     changes: list[RouteChange]
     commit: str | None
-    blocked: list[BlockedRoute]
+
+    @property
+    def blocked(self) -> tuple[BlockedRoute, ...]:
+        return self.computation.blocked
 
 
 def render(source: ClusterSource, store: GitStore, settings: RenderSettings) -> RenderResult:
+    """Writes the working tree unless it commits, then only when `write_worktree` asks."""
     path = manifest_path(settings.cluster, settings.vrf)
     baseline = store.proposal_parent(settings.proposal_branch, settings.reviewed_ref)
     committed = store.manifest_at(baseline, settings.cluster, settings.vrf)
     committed_routes = committed.routes if committed else ()
+    reviewed_commit = store.resolve(settings.reviewed_ref)
+    reviewed = (
+        committed
+        if reviewed_commit == baseline
+        else store.manifest_at(reviewed_commit, settings.cluster, settings.vrf)
+    )
     cluster = read_cluster(source, settings.cni_plugin, settings.cilium_namespace)
-    computation = compute_routes(
-        cluster.ipam, settings.cluster, settings.ip_family, committed_routes
-    )
     policy = settings.policy.with_cilium_pools(cluster.cilium_config)
-    allowed, blocked = enforce(computation.routes, policy)
-    manifest = Manifest(
-        settings.cluster, settings.vrf, settings.cloud, str(cluster.ipam.mode), tuple(allowed)
+    computation = compute_routes(
+        cluster.ipam,
+        settings.cluster,
+        settings.ip_family,
+        committed_routes,
+        partial(blocked_reason, policy=policy),
     )
-    changes = route_changes(committed_routes, manifest.routes)
+    manifest = Manifest(
+        settings.cluster,
+        settings.vrf,
+        settings.cloud,
+        str(cluster.ipam.mode),
+        computation.routes,
+    )
     if not settings.allow_mass_delete:
-        removed = sum(1 for change in changes if change.kind == "removed")
-        reason = route_loss_guard(
-            len(committed_routes), removed, len(manifest.routes), settings.max_route_loss
-        )
-        if reason:
-            raise GuardRefusal(f"render refused: {reason}")
+        _refuse_route_loss(reviewed.routes if reviewed else (), manifest, settings.max_route_loss)
+    changes = route_changes(committed_routes, manifest.routes)
     content = render_manifest(manifest)
-    store.write_worktree(path, content)
+    if settings.write_worktree or not settings.commit:
+        store.write_worktree(path, content)
     commit = None
     if settings.commit:
         commit = store.commit_on_branch(
             settings.proposal_branch, baseline, {path: content}, commit_message(path, changes)
         )
     return RenderResult(
-        path, manifest, cluster, computation, _describe(baseline), changes, commit, blocked
+        path,
+        manifest,
+        cluster,
+        computation,
+        _describe(baseline),
+        changes,
+        commit,
     )
+
+
+def _refuse_route_loss(reviewed: Sequence[Route], manifest: Manifest, max_loss: float) -> None:
+    removed = len({r.prefix for r in reviewed} - {r.prefix for r in manifest.routes})
+    reason = route_loss_guard(len(reviewed), removed, len(manifest.routes), max_loss)
+    if reason:
+        raise GuardRefusal(f"render refused: {reason}")
 
 
 def commit_message(path: str, changes: list[RouteChange]) -> str:

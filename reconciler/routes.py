@@ -6,7 +6,10 @@ Rules (each has a test in tests/test_routes.py):
   annotations, Antrea's transport addresses: `NodeIpam.next_hops`), else the node's first
   InternalIP of that family;
 - CIDRs are parsed and normalised; host bits or an unparsable value are an error for that node;
-- a node whose IPAM data is missing or invalid keeps the routes it has in the committed manifest;
+- an address that can never be a node's, or a prefix that can never be a pod network
+  (addresses.py), is an error for that node;
+- a node whose IPAM data is missing or invalid, or whose new route the policy blocks, keeps the
+  routes it has in the committed manifest;
 - the same or overlapping prefixes on different nodes are a conflict: none of them is rendered.
 """
 
@@ -14,17 +17,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from reconciler.errors import InputError
+from reconciler.addresses import IPAddress, IPNetwork, never_a_next_hop, never_a_pod_network
 from reconciler.ipam.model import ClusterIpam, NodeIpam
 
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-CLUSTER_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,63}$")
 ROUTE_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
@@ -46,20 +45,20 @@ class Route:
 
 
 @dataclass(frozen=True)
+class BlockedRoute:
+    """A route that is never written, and why."""
+
+    route: Route
+    reason: str
+
+
+@dataclass(frozen=True)
 class RouteComputation:
     routes: tuple[Route, ...]
     warnings: tuple[str, ...]
     errors: tuple[str, ...]
     conflicts: tuple[str, ...]
-
-
-def validate_cluster_name(cluster: str) -> str:
-    if not CLUSTER_NAME_PATTERN.fullmatch(cluster):
-        raise InputError(
-            f"cluster name {cluster[:80]!r}: must be 1-63 letters, digits, '-' or '_' "
-            "(it becomes part of every route id and the clustername label)"
-        )
-    return cluster
+    blocked: tuple[BlockedRoute, ...] = ()
 
 
 def route_id(cluster: str, prefix: IPNetwork) -> str:
@@ -101,17 +100,27 @@ def compute_routes(
     cluster: str,
     ip_family: IpFamily = IpFamily.V4_V6,
     committed: Sequence[Route] = (),
+    blocks: Callable[[Route], str | None] | None = None,
 ) -> RouteComputation:
+    """`blocks` is the route policy: why a new route may not be written, or None. A node with a
+    blocked route keeps its committed routes of that family, so a block never becomes a
+    deletion; blocked routes take no part in conflicts, so they cannot knock out others."""
     committed_by_node: dict[str, list[Route]] = {}
     for route in committed:
         committed_by_node.setdefault(route.node, []).append(route)
     warnings: list[str] = list(ipam.warnings)
     errors: list[str] = list(ipam.errors)
+    blocked: list[BlockedRoute] = []
     candidates: list[Route] = []
     for node in ipam.nodes:
         routes, node_warnings, node_errors, gaps = _node_routes(node, cluster, ip_family)
         warnings.extend(node_warnings)
         errors.extend(node_errors)
+        for route in routes:
+            reason = blocks(route) if blocks is not None else None
+            if reason:
+                blocked.append(BlockedRoute(route, reason))
+                gaps.add(route.prefix.version)
         kept = [
             r
             for r in committed_by_node.get(node.name, ())
@@ -119,12 +128,14 @@ def compute_routes(
         ]
         if kept:
             warnings.append(
-                f"node {node.name}: keeps its {len(kept)} committed route(s) "
-                "until its IPAM data and addresses are readable again"
+                f"node {node.name}: keeps its {len(kept)} committed route(s) while its IPAM "
+                "data or addresses are missing, invalid or blocked"
             )
-        candidates.extend(routes + kept)
+        candidates.extend([r for r in routes if r.prefix.version not in gaps] + kept)
     accepted, conflicts = _drop_conflicts(candidates)
-    return RouteComputation(sort_routes(accepted), tuple(warnings), tuple(errors), tuple(conflicts))
+    return RouteComputation(
+        sort_routes(accepted), tuple(warnings), tuple(errors), tuple(conflicts), tuple(blocked)
+    )
 
 
 def _node_routes(
@@ -143,15 +154,21 @@ def _node_routes(
     field = node.pod_cidr_source.rsplit(" ", 1)[-1]
     prefixes: dict[IPNetwork, None] = {}
     for index, text in enumerate(node.pod_cidrs):
+        where = (
+            node.pod_cidr_fields[index]
+            if index < len(node.pod_cidr_fields)
+            else f"{field}[{index}]"
+        )
         try:
-            prefixes.setdefault(parse_cidr(text), None)
+            prefix = parse_cidr(text)
         except ValueError as problem:
-            where = (
-                node.pod_cidr_fields[index]
-                if index < len(node.pod_cidr_fields)
-                else f"{field}[{index}]"
-            )
             errors.append(f"node {node.name}: {where} {text[:80]!r} {problem}")
+            continue
+        never = never_a_pod_network(prefix)
+        if never:
+            errors.append(f"node {node.name}: {where} {text[:80]!r} {never}")
+        else:
+            prefixes.setdefault(prefix, None)
     if errors or node.ipam_missing:
         return [], warnings, errors, {4, 6}
     routes: list[Route] = []
@@ -172,34 +189,28 @@ def _node_routes(
 
 
 def _next_hops(node: NodeIpam) -> tuple[dict[int, IPAddress], list[str]]:
-    """Per family, the CNI's first candidate, else the first InternalIP, as AKO chooses it."""
-    next_hops: dict[int, IPAddress] = {}
+    """Per family, the CNI's first candidate, else the first InternalIP, as AKO chooses it; a
+    chosen address that can never be a node's is an error for the node, not skipped."""
+    chosen: dict[int, tuple[IPAddress, str]] = {}
     errors: list[str] = []
-    for candidate in node.next_hops:
-        try:
-            if "%" in candidate.address:  # a zone id is meaningless to Avi
-                raise ValueError(candidate.address)
-            address = ipaddress.ip_address(candidate.address.strip())
-        except ValueError:
-            errors.append(
-                f"node {node.name}: {candidate.source} {candidate.address[:80]!r} "
-                "is not an IP address"
-            )
-            continue
-        next_hops.setdefault(address.version, address)
-    for index, text in enumerate(node.internal_ips):
+    sources = [(c.address.strip(), c.source) for c in node.next_hops] + [
+        (text, f"status.addresses InternalIP[{index}]")
+        for index, text in enumerate(node.internal_ips)
+    ]
+    for text, source in sources:
         try:
             if "%" in text:  # a zone id is meaningless to Avi
                 raise ValueError(text)
             address = ipaddress.ip_address(text)
         except ValueError:
-            errors.append(
-                f"node {node.name}: status.addresses InternalIP[{index}] {text[:80]!r} "
-                "is not an IP address"
-            )
+            errors.append(f"node {node.name}: {source} {text[:80]!r} is not an IP address")
             continue
-        next_hops.setdefault(address.version, address)
-    return next_hops, errors
+        chosen.setdefault(address.version, (address, source))
+    for address, source in chosen.values():
+        never = never_a_next_hop(address)
+        if never:
+            errors.append(f"node {node.name}: {source} {str(address)!r} {never}")
+    return {version: address for version, (address, _) in chosen.items()}, errors
 
 
 def _drop_conflicts(candidates: Sequence[Route]) -> tuple[list[Route], list[str]]:

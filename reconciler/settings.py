@@ -63,7 +63,7 @@ SETTINGS = (
         "max_route_loss",
         "ROUTE_RECONCILER_MAX_ROUTE_LOSS",
         "str",
-        "render guard: largest share of committed routes a render may remove",
+        "render guard: largest share of the reviewed routes a render may remove",
     ),
     Setting("aviController", "avi_controller", "AVI_CONTROLLER", "str", "Avi Controller URL"),
     Setting("aviTenant", "avi_tenant", "AVI_TENANT", "str", "X-Avi-Tenant"),

@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.addresses import IPAddress, IPNetwork
 from reconciler.ownership import LiveState, to_avi
 from reconciler.plan import Change
-from reconciler.routes import IPAddress, IPNetwork
 
 RawRoute = Mapping[str, Any]
 

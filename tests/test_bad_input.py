@@ -4,11 +4,12 @@ The case format is described in tests/bad_inputs/README.md. For every case the r
 documented exit code, exactly one `error:` line containing the expected text (or none when no
 error is expected), that stderr holds only one-line `error:`/`warning:` messages (after an
 argparse usage block) and no traceback, and that nothing was partly written: after a render the
-refs are where they were and the manifest in the worktree is absent or byte-identical to the
-committed one; after a plan or an apply the Avi stand-in recorded no successful write and no
-applied tag exists. Cases marked `xfail` are known bugs (strict: they must keep failing until
-fixed). Cases marked `isolate` run the command in a forked child with a memory limit and a
-timeout, so that a YAML bomb or a hang fails the case instead of the test session.
+refs are where they were (unless the case expects a commit) and the manifest in the worktree is
+absent or byte-identical to the committed one; after a plan or an apply the Avi stand-in
+recorded no successful write and no applied tag exists. Cases marked `xfail` are known bugs
+(strict: they must keep failing until fixed). Cases marked `isolate` run the command in a forked
+child with a memory limit and a timeout, so that a YAML bomb or a hang fails the case instead of
+the test session.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from reconciler.sim.kube import FakeKubeApi
 CORPUS = Path(__file__).parent / "bad_inputs"
 BASE = yaml.safe_load((CORPUS / "_base.yaml").read_text(encoding="utf-8"))
 MANIFEST = "routes/c/global.yaml"
+PROPOSAL_BRANCH = "route-reconciler/c"
 COMMANDS = ("render", "check", "plan", "apply")
 
 CASE_KEYS = {
@@ -439,14 +441,15 @@ def run_case(case, tmp_path, capsys, monkeypatch, templates, stack):
     case["expect"] = expect = substitute(case["expect"], variables)
     check_output(case, code, out, err)
     if repo is not None:
+        # render --commit writes only the proposal branch, never the working tree
         written = Path(repo.working_dir) / MANIFEST
+        assert not written.exists() or written.read_bytes() == content, "worktree rewritten"
         if expect.get("manifest_has"):
-            text = written.read_text(encoding="utf-8")
+            text = repo.git.show(f"{PROPOSAL_BRANCH}:{MANIFEST}")
             for expected in expect["manifest_has"]:
                 assert expected in text, (expected, text)
         else:
             assert git_state(repo) == before, "a ref moved or a file appeared under routes/"
-            assert not written.exists() or written.read_bytes() == content, "manifest rewritten"
     if world is not None:
         assert world.avi.writes == [], world.avi.writes
         assert not world.repo.tags and not world.remote.tags, "an applied tag was recorded"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+import git
 import pytest
 import yaml
 from cni_clusters import CLUSTERS, block, node, ovn_subnets, write_kubectl_dumps
@@ -45,8 +46,14 @@ def render(capsys, repo, *source: str, cni_plugin: str = "auto", commit: bool = 
     return run_cli(capsys, *argv)
 
 
-def manifest_routes(repo) -> list[str]:
-    document = yaml.safe_load((repo / "routes/c/global.yaml").read_text())
+def manifest_routes(repo, branch: str | None = None) -> list[str]:
+    """The manifest in the working tree, or committed on `branch` (render --commit)."""
+    text = (
+        git.Repo(repo).git.show(f"{branch}:routes/c/global.yaml")
+        if branch
+        else (repo / "routes/c/global.yaml").read_text()
+    )
+    document = yaml.safe_load(text)
     return [f"{r['prefix']} {r['nextHop']} {r['node']}" for r in document["spec"]["routes"]]
 
 
@@ -183,7 +190,7 @@ def test_a_node_annotated_after_creation_gets_its_routes_on_the_next_run(tmp_pat
     )
     assert code == 2 and err == ""
     assert "1 added, 0 removed" in out and "+ 10.128.2.0/23 via 192.168.10.12 (node w2)" in out
-    assert manifest_routes(tmp_path / "repo") == [
+    assert manifest_routes(tmp_path / "repo", "route-reconciler/c") == [
         "10.128.0.0/23 192.168.10.11 w1",
         "10.128.2.0/23 192.168.10.12 w2",
     ]

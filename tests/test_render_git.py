@@ -64,13 +64,14 @@ def test_no_commit_when_nothing_changed_and_byte_identical_output(tmp_path, caps
     repo = init_repo(tmp_path / "repo")
     snapshot = cluster(tmp_path, FOUR)
     render(capsys, repo, snapshot, "--commit")
-    first = (tmp_path / "repo" / MANIFEST).read_bytes()
     tip = repo.commit("route-reconciler/c").hexsha
     code, out, _ = render(capsys, repo, snapshot, "--commit")
     assert code == 0
     assert "no commit" in out
     assert repo.commit("route-reconciler/c").hexsha == tip
-    assert (tmp_path / "repo" / MANIFEST).read_bytes() == first
+    render(capsys, repo, snapshot)
+    written = (tmp_path / "repo" / MANIFEST).read_bytes()
+    assert written == repo.git.show(f"{tip}:{MANIFEST}").encode() + b"\n"
 
 
 def test_cluster_change_stacks_a_small_commit_listing_route_changes(tmp_path, capsys):
@@ -98,8 +99,7 @@ def test_next_hop_change_is_reported_with_node_names(tmp_path, capsys):
 def test_a_merged_proposal_restarts_from_main(tmp_path, capsys):
     repo = init_repo(tmp_path / "repo")
     render(capsys, repo, cluster(tmp_path, FOUR), "--commit")
-    (tmp_path / "repo" / MANIFEST).unlink()  # the review happens elsewhere; main fast-forwards
-    repo.git.merge("--ff-only", "route-reconciler/c")
+    repo.git.merge("--ff-only", "route-reconciler/c")  # the review; the worktree has no copy
     merged = repo.commit("main").hexsha
     bigger = {**FOUR, "w5": "10.0.5.0/24"}
     code, out, _ = render(capsys, repo, cluster(tmp_path, bigger, "bigger.yaml"), "--commit")
@@ -108,43 +108,57 @@ def test_a_merged_proposal_restarts_from_main(tmp_path, capsys):
     assert "1 added, 0 removed" in out
 
 
+def reviewed(capsys, repo, snapshot):
+    """Render on the proposal branch and merge it: main holds the reviewed manifest."""
+    render(capsys, repo, snapshot, "--commit")
+    repo.git.merge("--ff-only", "route-reconciler/c")
+
+
 def test_route_loss_guard_refuses_without_writing(tmp_path, capsys):
     repo = init_repo(tmp_path / "repo")
-    render(capsys, repo, cluster(tmp_path, FOUR), "--commit")
-    tip = repo.commit("route-reconciler/c").hexsha
-    before = (tmp_path / "repo" / MANIFEST).read_bytes()
-    code, _, err = render(
-        capsys, repo, cluster(tmp_path, {"w1": "10.0.1.0/24"}, "one.yaml"), "--commit"
-    )
-    assert code == 3
-    assert "removes 3 of 4 committed routes (75% > --max-route-loss 50%)" in err
-    assert (tmp_path / "repo" / MANIFEST).read_bytes() == before
-    assert repo.commit("route-reconciler/c").hexsha == tip
-    code, _, err = render(capsys, repo, cluster(tmp_path, {}, "empty.yaml"), "--commit")
-    assert code == 3
-    assert "has no routes but the committed one has 4" in err
-    code, _, _ = render(
-        capsys,
-        repo,
-        cluster(tmp_path, {"w1": "10.0.1.0/24"}, "one.yaml"),
-        "--commit",
-        "--allow-mass-delete",
-    )
+    reviewed(capsys, repo, cluster(tmp_path, FOUR))
+    refs = {ref.path: ref.commit.hexsha for ref in repo.refs}
+    one = cluster(tmp_path, {"w1": "10.0.1.0/24"}, "one.yaml")
+    for extra in ((), ("--commit",)):
+        code, _, err = render(capsys, repo, one, *extra)
+        assert code == 3
+        assert "removes 3 of 4 reviewed routes (75% > --max-route-loss 50%)" in err
+        code, _, err = render(capsys, repo, cluster(tmp_path, {}, "empty.yaml"), *extra)
+        assert code == 3
+        assert "has no routes but the reviewed one has 4" in err
+    assert {ref.path: ref.commit.hexsha for ref in repo.refs} == refs
+    assert repo.git.status("--porcelain", "--untracked-files=all") == ""
+    code, _, _ = render(capsys, repo, one, "--commit", "--allow-mass-delete")
     assert code == 2
-    assert len(parse_manifest((tmp_path / "repo" / MANIFEST).read_text(), MANIFEST).routes) == 1
+    manifest = repo.git.show(f"route-reconciler/c:{MANIFEST}")
+    assert len(parse_manifest(manifest, MANIFEST).routes) == 1
+
+
+def test_route_loss_guard_measures_against_the_reviewed_ref_so_it_cannot_ratchet(tmp_path, capsys):
+    """A read shrinking step by step (100 -> 51 -> 26 -> ... -> 1 nodes) once passed every
+    render, each step losing less than half of the open proposal, and ended with a proposal
+    deleting 99 of 100 reviewed routes."""
+    hundred = {f"w{i}": f"10.0.{i}.0/24" for i in range(1, 101)}
+    repo = init_repo(tmp_path / "repo")
+    reviewed(capsys, repo, cluster(tmp_path, hundred, "100.yaml"))
+    codes = {}
+    for size in (51, 26, 14, 7, 4, 2, 1):
+        nodes = dict(list(hundred.items())[:size])
+        code, _, err = render(capsys, repo, cluster(tmp_path, nodes, f"{size}.yaml"), "--commit")
+        codes[size] = code
+        if code == 3:
+            assert f"removes {100 - size} of 100 reviewed routes" in err
+    assert codes == {51: 2, 26: 3, 14: 3, 7: 3, 4: 3, 2: 3, 1: 3}
+    proposal = repo.git.show(f"route-reconciler/c:{MANIFEST}")
+    assert len(parse_manifest(proposal, MANIFEST).routes) == 51
 
 
 def test_max_route_loss_accepts_percentages(tmp_path, capsys):
     repo = init_repo(tmp_path / "repo")
-    render(capsys, repo, cluster(tmp_path, FOUR), "--commit")
-    code, _, _ = render(
-        capsys,
-        repo,
-        cluster(tmp_path, {"w1": "10.0.1.0/24"}, "one.yaml"),
-        "--max-route-loss",
-        "80%",
-    )
-    assert code == 2
+    reviewed(capsys, repo, cluster(tmp_path, FOUR))
+    one = cluster(tmp_path, {"w1": "10.0.1.0/24"}, "one.yaml")
+    assert render(capsys, repo, one, "--max-route-loss", "70%")[0] == 3
+    assert render(capsys, repo, one, "--max-route-loss", "80%")[0] == 2
 
 
 def test_missing_ipam_data_keeps_committed_routes_through_git(tmp_path, capsys):

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
 
             _step(f"1. Render the example cluster (fake Kubernetes API at {cluster.url})")
             command(*render)
-            print(Path(repo.working_dir, "routes", CLUSTER, "global.yaml").read_text(), end="")
+            _show_proposal(repo)
             _step("2. Plan the proposal against the controller (two foreign routes, one AKO route)")
             _show_vrf(avi, "Avi VRF global before")
             command("plan", *avi_args)
@@ -106,9 +106,15 @@ def _init_repo(path: Path) -> git.Repo:
     return repo
 
 
+def _show_proposal(repo: git.Repo) -> None:
+    """render --commit wrote only the proposal branch; show the manifest as a reviewer sees it."""
+    spec = f"{BRANCH}:routes/{CLUSTER}/global.yaml"
+    print(f"$ git show {spec}")
+    print(repo.git.show(spec))
+
+
 def _merge(repo: git.Repo) -> None:
-    """What pressing 'merge' on the pull request does to main (the merge brings the file back)."""
-    Path(repo.working_dir, "routes", CLUSTER, "global.yaml").unlink(missing_ok=True)
+    """What pressing 'merge' on the pull request does to main."""
     repo.git.merge("--no-ff", "-q", "-m", f"Merge {BRANCH} (reviewed)", BRANCH)
     print(f"(merged {BRANCH} into main)")
 

@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reconciler.ipam.model import ClusterIpam
-from reconciler.plan import BlockedRoute
-from reconciler.routes import RouteComputation
+from reconciler.routes import BlockedRoute, RouteComputation
 
 
 class Log:
