@@ -38,10 +38,13 @@ def target_manifest(store: GitStore, settings: PlanSettings) -> Manifest:
     target = settings.target
     path = manifest_path(target.cluster, target.vrf)
     if settings.source == "worktree":
-        file = store.root / path
-        if not file.exists():
-            raise InputError(f"{file} does not exist: run render first")
-        manifest = parse_manifest(file.read_bytes(), str(file))
+        content = store.read_worktree(path)
+        if content is None:
+            raise InputError(
+                f"{store.root / path} does not exist: run render (without --commit, or with "
+                "--write-worktree) first"
+            )
+        manifest = parse_manifest(content, str(store.root / path))
     else:
         commit = _target_commit(store, settings)
         found = store.manifest_at(commit, target.cluster, target.vrf)

@@ -22,7 +22,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser = commands.add_parser(
         "render",
         help="cluster IPAM -> routes/<cluster>/<vrf>.yaml in the repo",
-        description="Read the cluster's pod CIDRs and write the canonical route manifest.",
+        description="Read the cluster's pod CIDRs and write the canonical route manifest into "
+        "the working tree, or with --commit as a commit on the proposal branch.",
     )
     add_cluster_name(parser)
     add_cluster_options(parser)
@@ -30,7 +31,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     parser.add_argument(
         "--commit",
         action="store_true",
-        help="commit on the proposal branch (never on the reviewed ref)",
+        help="commit on the proposal branch (never on the reviewed ref) instead of writing "
+        "the working tree",
+    )
+    parser.add_argument(
+        "--write-worktree",
+        action="store_true",
+        help="with --commit, also write the manifest into the working tree",
     )
     add_render_guard_options(parser)
     add_policy_options(parser)

@@ -82,6 +82,7 @@ def render_settings(args: argparse.Namespace) -> RenderSettings:
         branch=args.branch,
         reviewed_ref=args.reviewed_ref,
         commit=getattr(args, "commit", False),
+        write_worktree=getattr(args, "write_worktree", False),
         max_route_loss=args.max_route_loss,
         allow_mass_delete=args.allow_mass_delete,
         policy=route_policy(args),

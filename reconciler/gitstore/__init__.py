@@ -4,7 +4,8 @@
 module named after its concern, taking the repository first:
 
 - `repository`: references, files and manifests at a commit, ancestry, signatures (reads only)
-- `commits`: the working-tree write and plumbing commits that never move the user's checkout
+- `commits`: plumbing commits that never move the user's checkout
+- `worktree`: the working tree, written and read without ever following a symbolic link
 - `remote`: fetch and push without prompts, the token from the environment, redacted errors
 - `proposal`: the proposal branch, its parent, and keeping it in step with the remote
 - `reviewed`: the reviewed head, and the applied tag recording which reviewed commit is on Avi
@@ -14,7 +15,7 @@ Nothing here ever writes the reviewed ref.
 
 from __future__ import annotations
 
-from reconciler.gitstore import commits, proposal, reviewed
+from reconciler.gitstore import commits, proposal, reviewed, worktree
 from reconciler.gitstore.proposal import proposal_branch
 from reconciler.gitstore.repository import Repository
 from reconciler.gitstore.reviewed import applied_tag
@@ -23,7 +24,8 @@ __all__ = ["GitStore", "applied_tag", "proposal_branch"]
 
 
 class GitStore(Repository):
-    write_worktree = commits.write_worktree
+    write_worktree = worktree.write_worktree
+    read_worktree = worktree.read_worktree
     commit_on_branch = commits.commit_on_branch
     proposal_parent = proposal.proposal_parent
     sync_branch = proposal.sync_branch

@@ -1,4 +1,4 @@
-"""Writing a repository: the manifest into the working tree, and commits made with plumbing.
+"""Commits made with plumbing.
 
 Commits are built on a scratch index, so the user's checkout, index and HEAD are never moved,
 and the branch is advanced with compare-and-swap (`update-ref new old`), so two writers cannot
@@ -22,15 +22,6 @@ _FALLBACK_IDENTITY = {
     "GIT_COMMITTER_NAME": "route-reconciler",
     "GIT_COMMITTER_EMAIL": "route-reconciler@localhost",
 }
-
-
-def write_worktree(repository: Repository, path: str, content: str) -> Path:
-    target = repository.root / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(content, encoding="utf-8")
-    os.replace(temporary, target)
-    return target
 
 
 def commit_on_branch(

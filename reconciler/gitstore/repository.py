@@ -10,6 +10,8 @@ import git
 from reconciler.errors import InputError
 from reconciler.manifest import Manifest, manifest_path, parse_manifest
 
+_SYMLINK_MODE = 0o120000
+
 
 class Repository:
     def __init__(self, path: str | Path) -> None:
@@ -28,13 +30,27 @@ class Repository:
             return None
 
     def read(self, commit: str | None, path: str) -> bytes | None:
+        """A file's bytes at a commit; None when it has none. A symbolic link anywhere on the
+        path is refused: its content is where it points, not a manifest."""
         if commit is None:
             return None
-        try:
-            blob = self.repo.commit(commit).tree / path
-        except KeyError:
+        entry: git.Tree | git.Blob = self.repo.commit(commit).tree
+        parts = path.split("/")
+        for index, part in enumerate(parts):
+            if not isinstance(entry, git.Tree):
+                return None
+            try:
+                entry = entry / part
+            except KeyError:
+                return None
+            if entry.mode == _SYMLINK_MODE:
+                raise InputError(
+                    f"{'/'.join(parts[: index + 1])}@{commit[:12]}: is a symbolic link; "
+                    "refusing to follow it"
+                )
+        if not isinstance(entry, git.Blob):
             return None
-        return bytes(blob.data_stream.read())
+        return bytes(entry.data_stream.read())
 
     def manifest_at(self, commit: str | None, cluster: str, vrf: str) -> Manifest | None:
         """The validated manifest of a cluster and VRF at a commit; None when it has none. A
