@@ -4,8 +4,9 @@ Tests, the demo and benchmarks use it to exercise real HTTP: sessions with CSRF 
 checks, paged collections, PUT with the 412 conflict on a stale ``_last_modified``, PATCH
 add/replace/delete and the controller's static-route validation (unique ``route_id``, one label).
 Where the Avi VrfContext API reference marks a behaviour as unknown, the choice made here is
-stated in the docstring that implements it. Faults (errors, delays, dropped connections, 412
-storms, expired sessions) can be injected, and every request is logged for assertions.
+stated in the docstring that implements it. Faults (errors, delays, holds released by the test,
+dropped connections, 412 storms, expired sessions) can be injected, and every request is logged
+for assertions.
 
 Modules: ``controller`` (the HTTP entry and ``AviSim``), ``sessions`` (login, cookies, CSRF),
 ``objects`` (the object store and its REST operations), ``patch`` (PATCH semantics),

@@ -5,7 +5,6 @@ object store; every request is logged."""
 from __future__ import annotations
 
 import re
-import time
 from email.message import Message
 from urllib.parse import parse_qs, urlsplit
 
@@ -87,7 +86,7 @@ class AviSim(ControllerObjects, Sessions, FaultInjection, StandInServer[RequestR
         method, path = request.method, request.path
         delay = self._take_fault("delay", method, path)
         if delay is not None:
-            time.sleep(delay.seconds)
+            delay.wait()
         failure = self._take_fault("status", method, path)
         drop = None if failure is not None else self._take_fault("drop", method, path)
         if failure is not None:

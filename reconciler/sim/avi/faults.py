@@ -1,11 +1,13 @@
-"""Faults tests inject into the controller: error answers, delays, dropped connections and 412
-storms, each for a number of matching requests."""
+"""Faults tests inject into the controller: error answers, delays, holds, dropped connections
+and 412 storms, each for a number of matching requests."""
 
 from __future__ import annotations
 
 import http.client
 import json
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from typing import Literal
 
 from reconciler.sim.server import Fault, Faults, methods
@@ -13,6 +15,23 @@ from reconciler.sim.server import Fault, Faults, methods
 WRITE_METHODS = frozenset({"PUT", "PATCH"})
 
 FaultKind = Literal["status", "delay", "drop"]
+HOLD_LIMIT_SECONDS = 60.0  # a test that never releases its hold fails instead of hanging
+
+
+@dataclass
+class Hold:
+    """A request held at the controller until the test releases it: a test can then do
+    something between a client's request and the controller's handling of it, in that order."""
+
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def wait_until_arrived(self) -> None:
+        if not self.arrived.wait(HOLD_LIMIT_SECONDS):
+            raise TimeoutError("no request reached the hold")
+
+    def release(self) -> None:
+        self.released.set()
 
 
 @dataclass(kw_only=True)
@@ -21,7 +40,16 @@ class AviFault(Fault):
     status: int = 0
     body: bytes = b""
     seconds: float = 0.0
+    hold: Hold | None = None
     after_write: bool = False
+
+    def wait(self) -> None:
+        """A delay: sleep its seconds, or wait for the test to release its hold."""
+        if self.hold is None:
+            time.sleep(self.seconds)
+            return
+        self.hold.arrived.set()
+        self.hold.released.wait(HOLD_LIMIT_SECONDS)
 
 
 class FaultInjection:
@@ -58,6 +86,12 @@ class FaultInjection:
         self._faults.add(
             AviFault(kind="delay", remaining=count, methods=methods(method), seconds=seconds)
         )
+
+    def hold(self, *, method: str | None = None) -> Hold:
+        """Hold the next matching request until ``release()``, then handle it."""
+        hold = Hold()
+        self._faults.add(AviFault(kind="delay", remaining=1, methods=methods(method), hold=hold))
+        return hold
 
     def drop_connections(
         self, *, method: str | None = None, count: int = 1, after_write: bool = False
