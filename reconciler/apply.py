@@ -2,21 +2,25 @@
 one read of the VRF (`plan_against`) is also what `plan` and `propose` show (target.py).
 
 Only the reviewed ref is ever applied. Every write is computed from a fresh read of the VRF;
-a 412 means someone wrote in between, so the VRF is read again and the plan recomputed.
-After writing, the VRF is read back and our routes must equal what was intended.
+a 412 means someone wrote in between, so the VRF and the applied record are read again and the
+plan recomputed. After writing, the VRF is read back and our routes must equal what was
+intended. Then the record moves forward to the reviewed commit, naming the reviewed routes
+still pending (blocked or skipped), and never back over a newer reviewed commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from reconciler.applied_record import AppliedRecord, effective_base, still_pending
 from reconciler.avi.client import AviClient, VrfConflict
 from reconciler.errors import ApiError, GuardRefusal, InputError
-from reconciler.gitstore import GitStore
-from reconciler.guards import empty_target_guard, max_delete_guard
+from reconciler.gitstore import GitStore, StoredRecord
+from reconciler.guards import ako_sync_guard, empty_target_guard, max_add_guard, max_delete_guard
 from reconciler.manifest import Manifest, manifest_path
+from reconciler.outcome import ApplyResult
 from reconciler.ownership import LiveState, classify
 from reconciler.plan import Change, Plan, selected_changes, three_way_plan
 from reconciler.policy import RoutePolicy, enforce
@@ -43,21 +47,21 @@ class ApplySettings:
     write_mode: WriteMode = "put"
     max_delete: int | None = None
     allow_mass_delete: bool = False
+    max_add: int | None = None
+    allow_mass_add: bool = False
+    ako_still_syncing: str | None = None  # the --ako-values file saying AKO writes these routes
+    allow_ako_sync: bool = False
     dry_run: bool = False
     require_signed_commits: bool = False
     policy: RoutePolicy = field(default_factory=RoutePolicy)
 
 
-@dataclass
-class ApplyResult:
-    reviewed_commit: str
-    plan: Plan
-    applied: list[Change] = field(default_factory=list)
-    skipped_conflicts: list[Change] = field(default_factory=list)
-    writes: int = 0
-    conflicts_retried: int = 0
-    last_modified: str | None = None
-    recorded: bool = False
+class Superseded(Exception):
+    """The applied record names a newer reviewed commit than the one this apply read."""
+
+    def __init__(self, commit: str) -> None:
+        super().__init__(commit)
+        self.commit = commit
 
 
 def check_manifest_target(manifest: Manifest, target: Target, where: str) -> None:
@@ -74,12 +78,46 @@ def check_manifest_target(manifest: Manifest, target: Target, where: str) -> Non
 
 
 def load_base_routes(store: GitStore, target: Target) -> tuple[Route, ...] | None:
-    """The routes at the last applied commit; None when nothing was applied yet."""
-    applied = store.applied_commit(target.cluster, target.vrf)
-    if applied is None:
+    """The base of a plan: the reviewed state of every applied route, and for each pending
+    route the base it had; None when nothing was applied yet."""
+    return base_routes(store, store.read_record(target.cluster, target.vrf).record, target)
+
+
+def base_routes(
+    store: GitStore, record: AppliedRecord | None, target: Target
+) -> tuple[Route, ...] | None:
+    if record is None:
         return None
-    base = store.manifest_at(applied, target.cluster, target.vrf)
-    return base.routes if base else ()
+    applied = store.manifest_at(record.commit, target.cluster, target.vrf)
+    return effective_base(applied.routes if applied else (), record.pending)
+
+
+class AppliedRecordReader:
+    """The applied record as this apply last read it: plans start from its base, and the new
+    record is compared and swapped against it."""
+
+    def __init__(self, store: GitStore, target: Target, reviewed: str, remote: str | None):
+        self.store, self.target, self.reviewed, self.remote = store, target, reviewed, remote
+        self.seen: StoredRecord = store.read_record(target.cluster, target.vrf)
+
+    def base(self) -> tuple[Route, ...] | None:
+        """Raises Superseded when a newer reviewed commit is recorded: planning from its base
+        towards this older target would undo reviewed changes."""
+        record = self.seen.record
+        if (
+            record is not None
+            and record.commit != self.reviewed
+            and self.store.is_ancestor(self.reviewed, record.commit)
+        ):
+            raise Superseded(record.commit)
+        return base_routes(self.store, record, self.target)
+
+    def fetched_base(self) -> tuple[Route, ...] | None:
+        """After a 412 another apply may have recorded meanwhile: read the record again."""
+        if self.remote is not None:
+            self.store.fetch_applied_records(self.remote)
+        self.seen = self.store.read_record(self.target.cluster, self.target.vrf)
+        return self.base()
 
 
 def plan_against(
@@ -106,7 +144,10 @@ def plan_against(
 
 def apply_reviewed(store: GitStore, avi: AviClient, settings: ApplySettings) -> ApplyResult:
     target = settings.target
+    if not (settings.dry_run or settings.allow_ako_sync):
+        _refuse(ako_sync_guard(settings.ako_still_syncing))
     reviewed = store.reviewed_commit(settings.reviewed_ref, settings.remote)
+    remote = settings.remote if store.uses_remote(settings.remote) else None
     if settings.require_signed_commits:
         problem = store.verify_signature(reviewed)
         if problem:
@@ -118,20 +159,20 @@ def apply_reviewed(store: GitStore, avi: AviClient, settings: ApplySettings) -> 
             f"{path} does not exist at the reviewed ref {settings.reviewed_ref} ({reviewed[:12]})"
         )
     check_manifest_target(wanted, target, f"{path}@{reviewed[:12]}")
-    base = load_base_routes(store, target)
-    vrf_uuid = str(avi.find_vrf(target.vrf, target.cloud)["uuid"])
-    result = reconcile_vrf(avi, vrf_uuid, base, wanted.routes, settings)
-    result.reviewed_commit = reviewed
-    # Recorded only when every reviewed route is on Avi: a skipped or blocked one stays a
-    # reviewed change in the next plan instead of turning into drift.
-    complete = not (result.skipped_conflicts or result.plan.blocked)
-    if (
-        complete
-        and not settings.dry_run
-        and store.applied_commit(target.cluster, target.vrf) != reviewed
-    ):
-        store.record_applied(target.cluster, target.vrf, reviewed, settings.remote)
-        result.recorded = True
+    record = AppliedRecordReader(store, target, reviewed, remote)
+    try:
+        base = record.base()
+        vrf_uuid = str(avi.find_vrf(target.vrf, target.cloud)["uuid"])
+        result = reconcile_vrf(avi, vrf_uuid, base, wanted.routes, settings, record.fetched_base)
+    except Superseded as newer:
+        nothing = Plan(target.cluster, target.vrf, (), (), ())
+        return ApplyResult(reviewed, nothing, superseded_by=newer.commit, local_only=not remote)
+    result.reviewed_commit, result.local_only = reviewed, remote is None
+    if not settings.dry_run:
+        new_record = AppliedRecord(reviewed, result.pending)
+        result.record = store.write_record(
+            target.cluster, target.vrf, new_record, record.seen, remote
+        )
     return result
 
 
@@ -141,17 +182,24 @@ def reconcile_vrf(
     base: Sequence[Route] | None,
     wanted: Sequence[Route],
     settings: ApplySettings,
+    reread_base: Callable[[], Sequence[Route] | None] | None = None,
 ) -> ApplyResult:
-    """Plan from a fresh read, guard, write, verify; on 412 start over from a new read."""
+    """Plan from a fresh read, guard, write, verify; on 412 start over from a new read, of the
+    base too when `reread_base` is given."""
     for attempt in range(MAX_CONFLICT_RETRIES):
+        if attempt and reread_base is not None:
+            base = reread_base()
         vrf_object, live, plan = plan_against(
             avi, vrf_uuid, settings.target, base, wanted, settings.policy
         )
         result = ApplyResult("", plan, conflicts_retried=attempt)
         changes = selected_changes(plan, settings.heal)
         result.skipped_conflicts = [c for c in plan.changes if c.conflict and c not in changes]
-        if not settings.allow_mass_delete:
-            _refuse_mass_delete(changes, live, len(wanted), settings.max_delete)
+        unapplied = [b.route.prefix for b in plan.blocked]
+        unapplied += [change.prefix for change in result.skipped_conflicts]
+        planned_from = [lr.route for lr in live.ours.values()] if base is None else base
+        result.pending = still_pending(planned_from, wanted, unapplied)
+        _guard(changes, live, len(wanted), settings)
         if settings.dry_run or not changes:
             return result
         try:
@@ -167,12 +215,19 @@ def reconcile_vrf(
     )
 
 
-def _refuse_mass_delete(
-    changes: list[Change], live: LiveState, target_routes: int, max_delete: int | None
+def _guard(
+    changes: list[Change], live: LiveState, target_routes: int, settings: ApplySettings
 ) -> None:
-    deletions = sum(1 for change in changes if change.action == "delete")
-    reason = empty_target_guard(target_routes, len(live.ours))
-    reason = reason or max_delete_guard(deletions, len(live.ours), max_delete)
+    if not settings.allow_mass_delete:
+        deletions = sum(1 for change in changes if change.action == "delete")
+        _refuse(empty_target_guard(target_routes, len(live.ours)))
+        _refuse(max_delete_guard(deletions, len(live.ours), settings.max_delete))
+    if not settings.allow_mass_add:
+        additions = sum(1 for change in changes if change.action == "add")
+        _refuse(max_add_guard(additions, settings.max_add))
+
+
+def _refuse(reason: str | None) -> None:
     if reason:
         raise GuardRefusal(f"apply refused: {reason}")
 

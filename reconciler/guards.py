@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# 5,000 nodes (Kubernetes' largest supported cluster) x 2 families x 2 pod CIDRs each, with
+# room to spare; a manifest of 50,000 routes is no cluster's.
+DEFAULT_MAX_ADD = 25_000
+
 
 def route_loss_guard(reviewed: int, removed: int, rendered: int, max_loss: float) -> str | None:
     """A cluster read that failed halfway looks exactly like nodes leaving: refuse big losses.
@@ -41,3 +45,25 @@ def empty_target_guard(target_routes: int, live_ours: int) -> str | None:
             "(use --allow-mass-delete if it is intended)"
         )
     return None
+
+
+def max_add_guard(additions: int, max_add: int | None) -> str | None:
+    """A first apply adds every route, so the limit is absolute, not a share of what is live."""
+    limit = DEFAULT_MAX_ADD if max_add is None else max_add
+    if additions > limit:
+        return (
+            f"apply would add {additions} routes, more than --max-add {limit} "
+            "(use --allow-mass-add if it is intended)"
+        )
+    return None
+
+
+def ako_sync_guard(ako_values: str | None) -> str | None:
+    """`ako_values`: the AKO values file that says AKO still syncs static routes, if any."""
+    if ako_values is None:
+        return None
+    return (
+        f"--ako-values {ako_values}: AKOSettings.disableStaticRouteSync is not true, so AKO "
+        "still writes and deletes these routes and would undo what apply writes; set it to true "
+        "in AKO's values (helm upgrade), or use --allow-ako-sync if AKO's sync is already off"
+    )

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 
-from reconciler.apply import ApplyResult, ApplySettings, apply_reviewed
+from reconciler.apply import ApplySettings, apply_reviewed
 from reconciler.changes import summarize
 from reconciler.errors import EXIT_CHANGED, EXIT_ERROR, EXIT_OK, EXIT_REFUSED, ReconcilerError
 from reconciler.gitstore import GitStore
 from reconciler.ipam.source import ClusterSource
 from reconciler.metrics import RunMetrics
+from reconciler.outcome import ApplyResult, apply_exit_code, apply_outcome
 from reconciler.propose import (
     GitHubFactory,
     ProposalSettings,
@@ -113,11 +114,15 @@ def _stages(settings: JobSettings, adapters: JobAdapters, result: JobResult) -> 
             f"apply: nothing reviewed yet ({rendered.path} not on {refs.reviewed_ref})"
         )
     elif settings.stages.apply:
+        # Apply checks the reviewed routes against the pod pools render read from the cluster.
+        policy = settings.apply.policy.with_cilium_pools(rendered.cluster.cilium_config)
+        apply_settings = replace(settings.apply, policy=policy)
         with metrics.stage("apply"), adapters.avi() as avi:
-            applied = result.applied = apply_reviewed(store, avi, settings.apply)
-        result.outcome.append(_record_apply(metrics, applied))
-        changed |= bool(applied.applied)
-        refused |= bool(applied.skipped_conflicts or applied.plan.blocked)
+            applied = result.applied = apply_reviewed(store, avi, apply_settings)
+        result.outcome.append(_record_apply(metrics, applied, apply_settings))
+        code = apply_exit_code(applied, apply_settings.heal)
+        changed |= code == EXIT_CHANGED
+        refused |= code == EXIT_REFUSED
     if failed:
         return EXIT_ERROR
     if refused:
@@ -136,13 +141,10 @@ def _evidence(rendered: RenderResult) -> list[str]:
     return evidence_lines(str(ipam.mode), ipam.evidence, notes)
 
 
-def _record_apply(metrics: RunMetrics, applied: ApplyResult) -> str:
+def _record_apply(metrics: RunMetrics, applied: ApplyResult, settings: ApplySettings) -> str:
     summary = applied.plan.summary
     metrics.set(metrics.applied_changes, len(applied.applied))
     metrics.set(metrics.drift, summary["drift"])
     metrics.set(metrics.blocked, summary["blocked"])
-    return (
-        f"apply {len(applied.applied)} change(s) of {applied.reviewed_commit[:12]}, "
-        f"drift {summary['drift']}, blocked {summary['blocked']}, "
-        f"skipped {len(applied.skipped_conflicts)}"
-    )
+    pools = bool(settings.policy.pod_pools)
+    return apply_outcome(applied, settings.heal, settings.dry_run, pools)

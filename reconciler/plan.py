@@ -121,7 +121,7 @@ def three_way_plan(
             target_routes.get(prefix),
             live_routes.get(prefix),
         )
-        if _same(current, wanted):
+        if same_route(current, wanted):
             continue
         node = (wanted or base_route or Route(prefix, prefix.network_address, "", "")).node
         before = (
@@ -131,12 +131,12 @@ def three_way_plan(
         )
         action: Action = "add" if current is None else "delete" if wanted is None else "update"
         adopted = prefix in live.ours and live.ours[prefix].adopted and wanted is not None
-        if _same(base_route, wanted):
+        if same_route(base_route, wanted):
             changes.append(Change(action, prefix, "drift", before, wanted, adopted))
         else:
             # A route missing on Avi cannot be overwritten: writing the reviewed one is safe.
             conflict = None
-            if current is not None and not _same(current, base_route):
+            if current is not None and not same_route(current, base_route):
                 conflict = _conflict(base_route, current)
             changes.append(Change(action, prefix, "git", before, wanted, adopted, conflict))
     changes.sort(key=lambda change: prefix_sort_key(change.prefix))
@@ -149,7 +149,8 @@ def selected_changes(plan: Plan, heal: bool) -> list[Change]:
     return [c for c in plan.changes if heal or (c.origin == "git" and not c.conflict)]
 
 
-def _same(one: Route | None, other: Route | None) -> bool:
+def same_route(one: Route | None, other: Route | None) -> bool:
+    """What Avi holds of a route: its next hop and id (the node is only a label for people)."""
     if one is None or other is None:
         return one is other
     return (one.next_hop, one.route_id) == (other.next_hop, other.route_id)

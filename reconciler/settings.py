@@ -85,6 +85,13 @@ SETTINGS = (
         "int",
         "apply guard: most deletions in one apply",
     ),
+    Setting(
+        "maxAdd",
+        "max_add",
+        "ROUTE_RECONCILER_MAX_ADD",
+        "int",
+        "apply guard: most additions in one apply",
+    ),
     Setting("heal", "heal", "ROUTE_RECONCILER_HEAL", "bool", "apply also undoes drift"),
     Setting(
         "allowedPodCidrs",
@@ -237,13 +244,23 @@ def from_ako_values(values: Any) -> dict[str, Any]:
 
 
 def ako_values_warnings(values: Any) -> list[str]:
-    ako = (values or {}).get("AKOSettings") or {} if isinstance(values, Mapping) else {}
-    if str(ako.get("disableStaticRouteSync", "false")).lower() != "true":
+    if _ako_syncs(values):
         return [
             "AKOSettings.disableStaticRouteSync is not true: AKO will keep writing these "
-            "routes itself; set it to true when route-reconciler takes over"
+            "routes itself; set it to true when route-reconciler takes over (apply refuses "
+            "until then)"
         ]
     return []
+
+
+def ako_syncs_static_routes(ako_values: str | None) -> bool:
+    """Whether the AKO values file given says AKO still writes the cluster's static routes."""
+    return bool(ako_values) and _ako_syncs(_read_yaml(str(ako_values), "--ako-values"))
+
+
+def _ako_syncs(values: Any) -> bool:
+    ako = (values or {}).get("AKOSettings") or {} if isinstance(values, Mapping) else {}
+    return str(ako.get("disableStaticRouteSync", "false")).lower() != "true"
 
 
 def _section(values: Mapping[str, Any], name: str) -> Mapping[str, Any]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +14,8 @@ import yaml
 from reconciler.routes import Route, route_id
 
 DATA = Path(__file__).parent / "data"
+CLI = (sys.executable, "-c", "from reconciler.cli import main; raise SystemExit(main())")
+PROCESS_TIMEOUT = 120
 
 
 def node(
@@ -140,3 +145,26 @@ def live_source(kubeconfig: str, page_size: int = 500):
     from reconciler.ipam.kube import KubeSource, api_client
 
     return KubeSource(api_client(kubeconfig), page_size=page_size, progress=False)
+
+
+def start_cli(*args: str, avi_password: str) -> subprocess.Popen:
+    """`route-reconciler <args>` as its own process, with the Avi credentials in its
+    environment and nothing inherited that could change its settings."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AVI_", "ROUTE_RECONCILER_", "KUBERNETES_"))
+    }
+    env.update(AVI_USERNAME="admin", AVI_PASSWORD=avi_password)
+    return subprocess.Popen(
+        [*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+
+
+def finish(processes: list[subprocess.Popen]) -> list[tuple[int, str, str]]:
+    """Each process's exit code, stdout and stderr, once it has ended."""
+    results = []
+    for process in processes:
+        out, err = process.communicate(timeout=PROCESS_TIMEOUT)
+        results.append((process.returncode, out, err))
+    return results

@@ -95,8 +95,8 @@ def test_drift_is_reported_and_healed_only_with_heal(world):
     )
     world.avi.clear_requests()
     code, out, _ = world.cli("apply")
-    assert code == 0
-    assert "drift  add" in out and "drift left in place: 1 route(s)" in out
+    assert code == 2  # drift is a change pending, written only with --heal
+    assert "drift  add" in out and "drift 1 left in place (--heal undoes it)" in out
     assert world.avi.writes == []
     code, out, _ = world.cli("apply", "--heal")
     assert code == 2
@@ -119,7 +119,7 @@ def test_a_reviewed_change_on_a_drifted_route_is_skipped_unless_heal(world):
     assert "skipped update 10.0.1.0/24: on Avi the route changed to 192.168.10.99" in err
     assert world.ours()["10.0.1.0/24"][0] == "192.168.10.99"
     assert "10.0.3.0/24" in world.ours()  # the clean change was applied
-    assert "recorded" not in out
+    assert "(1 reviewed route(s) pending)" in out  # the skipped one stays a reviewed change
     code, _, _ = world.cli("apply", "--heal")
     assert code == 2
     assert world.ours()["10.0.1.0/24"][0] == "192.168.10.21"
@@ -145,7 +145,7 @@ def test_a_desired_prefix_held_by_a_foreign_route_is_blocked(world):
     assert "blocked 172.16.0.0/16" in out and "never overwritten" in out
     assert world.foreign() == FOREIGN
     assert set(world.ours()) == {"10.0.2.0/24"}
-    assert not world.repo.tags  # not applied in full: the blocked route stays a reviewed change
+    assert "(1 reviewed route(s) pending)" in out  # the blocked route stays a reviewed change
 
 
 def test_mass_delete_guards(world):
@@ -266,3 +266,46 @@ def requests_post_pull(github) -> int:
         timeout=5,
     )
     return int(response.json()["number"])
+
+
+def test_mass_add_guard(world):
+    routes = [f"10.0.{i}.0/24 192.168.10.{i} w{i}" for i in range(1, 11)]
+    world.reviewed(*routes)
+    code, _, err = world.cli("apply", "--max-add", "9")
+    assert code == 3 and "apply would add 10 routes, more than --max-add 9" in err, err
+    assert "--allow-mass-add" in err and world.avi.writes == []
+    code, _, _ = world.cli("apply", "--max-add", "9", "--allow-mass-add")
+    assert code == 2 and len(world.ours()) == 10
+
+
+def test_a_manifest_past_the_default_addition_limit_is_refused(world):
+    """One route past the default (a 50,000-route manifest went to Avi in one PUT before)."""
+    too_many = [f"10.{i // 250}.{i % 250}.0/24 192.168.0.1 n{i}" for i in range(25_001)]
+    world.reviewed(*too_many)
+    code, _, err = world.cli("apply")
+    assert code == 3 and "apply would add 25001 routes, more than --max-add 25000" in err, err
+    assert world.avi.writes == []
+
+
+def test_the_default_addition_limit_admits_a_5000_node_dual_stack_cluster():
+    from reconciler.guards import max_add_guard
+
+    nodes, families, cidrs_per_family = 5_000, 2, 2
+    assert max_add_guard(nodes * families * cidrs_per_family, None) is None
+
+
+def test_apply_refuses_while_ako_still_syncs_static_routes(world, tmp_path):
+    values = tmp_path / "values.yaml"
+    values.write_text("AKOSettings:\n  clusterName: c\n  disableStaticRouteSync: false\n")
+    world.reviewed(W1)
+    code, _, err = world.cli("apply", "--ako-values", str(values))
+    assert code == 3 and "AKOSettings.disableStaticRouteSync is not true" in err, err
+    assert "--allow-ako-sync" in err and world.avi.writes == []
+    code, _, _ = world.cli("apply", "--ako-values", str(values), "--dry-run")
+    assert code == 2 and world.avi.writes == []
+    code, _, _ = world.cli("apply", "--ako-values", str(values), "--allow-ako-sync")
+    assert code == 2 and set(world.ours()) == {"10.0.1.0/24"}
+    values.write_text("AKOSettings:\n  clusterName: c\n  disableStaticRouteSync: true\n")
+    world.reviewed(W1, W2)
+    code, _, _ = world.cli("apply", "--ako-values", str(values))
+    assert code == 2 and set(world.ours()) == {"10.0.1.0/24", "10.0.2.0/24"}

@@ -4,13 +4,20 @@ update and touch no foreign route; two runs on one checkout never interleave."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+from functools import partial
 from pathlib import Path
 
 import git
-from helpers import cilium_config, cilium_node, init_repo, node, route, write_objects
+from helpers import (
+    cilium_config,
+    cilium_node,
+    finish,
+    init_repo,
+    node,
+    route,
+    start_cli,
+    write_objects,
+)
 from world import FOREIGN
 
 from reconciler.lock import file_lock
@@ -19,9 +26,8 @@ from reconciler.ownership import owner_label
 from reconciler.sim.avi import AviSim
 
 PASSWORD = "race-avi-password"
-CLI = (sys.executable, "-c", "from reconciler.cli import main; raise SystemExit(main())")
 HOLD_PUT_SECONDS = 1.0  # the controller holds each first PUT this long, so the writes overlap
-PROCESS_TIMEOUT = 120
+start = partial(start_cli, avi_password=PASSWORD)
 # Two applies of one reviewed commit push the same applied tag at the same moment; git turns
 # one push away ("failed to update ref") and that apply exits 1 although its write is on Avi.
 LOST_TAG_PUSH = "error: git push --force: error: failed to push some refs"
@@ -49,28 +55,6 @@ ROUNDS = [
         ["10.8.2.0/24 192.168.20.22 x2", "10.8.3.0/24 192.168.20.13 x3"],
     ),
 ]
-
-
-def start(*args: str) -> subprocess.Popen:
-    """`route-reconciler <args>` as its own process, with the Avi credentials in its
-    environment and nothing inherited that could change its settings."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("AVI_", "ROUTE_RECONCILER_", "KUBERNETES_"))
-    }
-    env.update(AVI_USERNAME="admin", AVI_PASSWORD=PASSWORD)
-    return subprocess.Popen(
-        [*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
-
-
-def finish(processes: list[subprocess.Popen]) -> list[tuple[int, str, str]]:
-    results = []
-    for process in processes:
-        out, err = process.communicate(timeout=PROCESS_TIMEOUT)
-        results.append((process.returncode, out, err))
-    return results
 
 
 def remote_with_seed(tmp_path: Path) -> tuple[git.Repo, git.Repo]:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from reconciler.avi.client import DEFAULT_API_VERSION
 from reconciler.errors import InputError
+from reconciler.guards import DEFAULT_MAX_ADD
 from reconciler.ipam.modes import CNI_PLUGIN_CHOICES
 from reconciler.names import validate_cloud_name, validate_cluster_name, validate_vrf_name
 from reconciler.routes import IpFamily
@@ -242,4 +243,17 @@ def add_apply_options(parser: argparse.ArgumentParser) -> None:
         type=bounded_int(0),
         metavar="N",
         help="refuse more deletions than N; default the larger of 5 and 20%% of our live routes",
+    )
+    parser.add_argument(
+        "--max-add",
+        type=bounded_int(0),
+        metavar="N",
+        help=f"refuse more additions than N; default {DEFAULT_MAX_ADD}",
+    )
+    parser.add_argument("--allow-mass-add", action="store_true", help="override the addition guard")
+    parser.add_argument(
+        "--allow-ako-sync",
+        action="store_true",
+        help="apply although --ako-values says AKO still syncs static routes "
+        "(AKOSettings.disableStaticRouteSync not true)",
     )

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reconciler.ipam.model import ClusterIpam
+from reconciler.outcome import ApplyResult
 from reconciler.routes import BlockedRoute, RouteComputation
 
 
@@ -60,4 +61,15 @@ def report_blocked(blocked: Sequence[BlockedRoute], log: Log) -> None:
             "error",
             f"blocked: node {route.node} {route.prefix} via {route.next_hop}: {entry.reason}",
             prefix=str(route.prefix),
+        )
+
+
+def report_apply(result: ApplyResult, log: Log) -> None:
+    """Each route an apply left off Avi, on its own line: blocked ones, then skipped ones."""
+    report_blocked(result.plan.blocked, log)
+    for change in result.skipped_conflicts:
+        log.event(
+            "warning",
+            f"skipped {change.action} {change.prefix}: {change.conflict}; --heal overrides",
+            prefix=str(change.prefix),
         )

@@ -15,7 +15,7 @@ from reconciler.cli.options import (
     add_remote_option,
 )
 from reconciler.cli.wiring import avi_client, git_store, github_client, plan_settings
-from reconciler.errors import EXIT_CHANGED, EXIT_OK
+from reconciler.outcome import plan_exit_code
 from reconciler.propose import comment_plan
 from reconciler.report import render_json, render_markdown, render_text
 from reconciler.target import live_plan
@@ -61,4 +61,4 @@ def run(args: argparse.Namespace) -> int:
         print(render_markdown(plan), end="")
     else:
         print(render_text(plan, color=sys.stdout.isatty()), end="")
-    return EXIT_CHANGED if plan.changes else EXIT_OK
+    return plan_exit_code(plan)

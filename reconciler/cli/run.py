@@ -26,7 +26,7 @@ from reconciler.cli.options import (
     add_render_guard_options,
     add_run_output_options,
 )
-from reconciler.cli.output import Log, print_ipam, print_problems, report_blocked
+from reconciler.cli.output import Log, print_ipam, print_problems, report_apply, report_blocked
 from reconciler.cli.wiring import avi_client, cluster_source, git_store, github_client, job_settings
 from reconciler.errors import EXIT_ERROR, ReconcilerError
 from reconciler.gitstore import GitStore
@@ -84,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
             print_ipam(result.rendered.cluster.ipam, log)
             print_problems(result.rendered.computation, log)
             report_blocked(result.rendered.blocked, log)
+        if result.applied is not None:
+            report_apply(result.applied, log)
     except ReconcilerError as error:  # options that make no settings, e.g. a bad CIDR
         result.stop(error)
     finally:

@@ -8,19 +8,21 @@ module named after its concern, taking the repository first:
 - `worktree`: the working tree, written and read without ever following a symbolic link
 - `remote`: fetch and push without prompts, the token from the environment, redacted errors
 - `proposal`: the proposal branch, its parent, and keeping it in step with the remote
-- `reviewed`: the reviewed head, and the applied tag recording which reviewed commit is on Avi
+- `reviewed`: the reviewed head, fetched from the remote
+- `applied`: the applied record, the tag saying which reviewed commit is on Avi and what is pending
 
 Nothing here ever writes the reviewed ref.
 """
 
 from __future__ import annotations
 
-from reconciler.gitstore import commits, proposal, reviewed, worktree
+from reconciler.applied_record import applied_tag
+from reconciler.gitstore import applied, commits, proposal, remote, reviewed, worktree
+from reconciler.gitstore.applied import StoredRecord
 from reconciler.gitstore.proposal import proposal_branch
 from reconciler.gitstore.repository import Repository
-from reconciler.gitstore.reviewed import applied_tag
 
-__all__ = ["GitStore", "applied_tag", "proposal_branch"]
+__all__ = ["GitStore", "StoredRecord", "applied_tag", "proposal_branch"]
 
 
 class GitStore(Repository):
@@ -31,6 +33,8 @@ class GitStore(Repository):
     sync_branch = proposal.sync_branch
     reset_branch = proposal.reset_branch
     push_branch = proposal.push_branch
+    uses_remote = remote.uses_remote
     reviewed_commit = reviewed.reviewed_commit
-    applied_commit = reviewed.applied_commit
-    record_applied = reviewed.record_applied
+    fetch_applied_records = applied.fetch_applied_records
+    read_record = applied.read_record
+    write_record = applied.write_record

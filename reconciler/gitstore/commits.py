@@ -35,7 +35,7 @@ def commit_on_branch(
     repo = repository.repo
     old_tip = repository.resolve(f"refs/heads/{branch}") or "0" * 40
     with tempfile.TemporaryDirectory() as scratch:
-        env = {**_identity(repo), "GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        env = {**fallback_identity(repo), "GIT_INDEX_FILE": str(Path(scratch) / "index")}
         with repo.git.custom_environment(**env):
             if parent is not None:
                 repo.git.read_tree(parent)
@@ -58,7 +58,7 @@ def commit_on_branch(
     return str(commit)
 
 
-def _identity(repo: git.Repo) -> dict[str, str]:
+def fallback_identity(repo: git.Repo) -> dict[str, str]:
     """A fallback author only where git has none, so a bare CronJob image can still commit."""
     reader = repo.config_reader()
     configured = reader.has_option("user", "name") and reader.has_option("user", "email")

@@ -6,7 +6,7 @@ overwrites what another run or a person pushed since it looked.
 
 from __future__ import annotations
 
-from reconciler.gitstore.remote import git_remote, has_remote
+from reconciler.gitstore.remote import git_remote, uses_remote
 from reconciler.gitstore.repository import Repository
 
 
@@ -28,7 +28,7 @@ def proposal_parent(repository: Repository, branch: str, reviewed_ref: str) -> s
 def sync_branch(repository: Repository, branch: str, remote: str) -> None:
     """Continue the proposal where the remote has it: a fresh clone (a CronJob) has no local
     branch, and a local branch behind the remote is fast-forwarded."""
-    if not has_remote(repository, remote):
+    if not uses_remote(repository, remote):
         return
     git_remote(
         repository,
@@ -60,7 +60,7 @@ def push_branch(repository: Repository, branch: str, remote: str) -> bool:
     push someone else made since our fetch. True when something was pushed."""
     local_tip = repository.resolve(f"refs/heads/{branch}")
     remote_tip = repository.resolve(f"refs/remotes/{remote}/{branch}")
-    if local_tip is None or local_tip == remote_tip or not has_remote(repository, remote):
+    if local_tip is None or local_tip == remote_tip or not uses_remote(repository, remote):
         return False
     lease = f"--force-with-lease=refs/heads/{branch}:{remote_tip or ''}"
     git_remote(repository, "push", remote, lease, f"refs/heads/{branch}:refs/heads/{branch}")

@@ -10,12 +10,23 @@ from collections.abc import Mapping
 
 import git
 
-from reconciler.errors import ApiError
+from reconciler.errors import ApiError, InputError
 from reconciler.gitstore.repository import Repository
 
 
-def has_remote(repository: Repository, remote: str) -> bool:
-    return remote in {r.name for r in repository.repo.remotes}
+def uses_remote(repository: Repository, remote: str) -> bool:
+    """True when `remote` is configured, False when the repository has no remote at all (it is
+    local-only). A repository with remotes but not this one is an error: reading its local
+    branches instead would take an unpushed commit for a reviewed one."""
+    names = sorted(r.name for r in repository.repo.remotes)
+    if remote in names:
+        return True
+    if not names:
+        return False
+    raise InputError(
+        f"--remote {remote}: no such remote in {repository.root}; its remotes are "
+        f"{', '.join(names)}"
+    )
 
 
 def git_remote(repository: Repository, *args: str) -> None:
