@@ -75,7 +75,7 @@ def test_a_route_changed_on_avi_that_git_deletes_is_skipped_while_another_is_blo
     world.cli("apply")
     hand_edit(world, "10.0.2.0/24", "192.168.10.99")
     world.reviewed(W1, HELD)
-    code, out, err = world.cli("apply")
+    code, _, err = world.cli("apply")
     assert code == 3
     assert "skipped delete 10.0.2.0/24: on Avi the route changed to 192.168.10.99" in err
     assert world.ours()["10.0.2.0/24"][0] == "192.168.10.99"

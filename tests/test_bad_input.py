@@ -6,15 +6,16 @@ error is expected), that stderr holds only one-line `error:`/`warning:` messages
 argparse usage block) and no traceback, and that nothing was partly written: after a render the
 refs are where they were (unless the case expects a commit) and the manifest in the worktree is
 absent or byte-identical to the committed one; after a plan or an apply the Avi stand-in
-recorded no successful write and no applied tag exists. Cases marked `xfail` are known bugs
-(strict: they must keep failing until fixed). Cases marked `isolate` run the command in a forked
-child with a memory limit and a timeout, so that a YAML bomb or a hang fails the case instead of
-the test session.
+recorded no successful write and no applied tag exists but one recording every reviewed route
+as pending. Cases marked `xfail` are known bugs (strict: they must keep failing until fixed).
+Cases marked `isolate` run the command in a forked child with a memory limit and a timeout, so
+that a YAML bomb or a hang fails the case instead of the test session.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import resource
 import shutil
@@ -452,4 +453,15 @@ def run_case(case, tmp_path, capsys, monkeypatch, templates, stack):
             assert git_state(repo) == before, "a ref moved or a file appeared under routes/"
     if world is not None:
         assert world.avi.writes == [], world.avi.writes
-        assert not world.repo.tags and not world.remote.tags, "an applied tag was recorded"
+        for repo_ in (world.repo, world.remote):
+            for tag in repo_.tags:
+                assert_records_nothing_applied(repo_, tag.path, committed_manifest(case))
+
+
+def assert_records_nothing_applied(repo: git.Repo, tag: str, manifest: bytes) -> None:
+    """An apply that wrote nothing may record only that every reviewed route is pending."""
+    assert repo.git.cat_file("-t", tag) == "tag", f"{tag} records the commit as applied"
+    body = json.loads(repo.git.cat_file("tag", tag).split("\n\n", 2)[2])
+    pending = {entry["prefix"] for entry in body["pending"]}
+    reviewed = {entry["prefix"] for entry in yaml.safe_load(manifest)["spec"]["routes"]}
+    assert pending == reviewed, f"{tag} records {reviewed - pending} as applied"

@@ -36,9 +36,11 @@ import pytest
 import requests
 from helpers import entry_prefix, oracle_is_ours, ours_ahead_of_foreign
 
-from reconciler.apply import ApplyResult, ApplySettings, Target, reconcile_vrf
+from reconciler.applied_record import effective_base
+from reconciler.apply import ApplySettings, Target, reconcile_vrf
 from reconciler.avi.client import AviClient, AviSettings
 from reconciler.errors import ApiError, GuardRefusal
+from reconciler.outcome import ApplyResult
 from reconciler.ownership import to_avi
 from reconciler.routes import Route, route_id
 from reconciler.sim.avi import AviSim, static_route
@@ -523,8 +525,8 @@ def test_randomised_faults_never_touch_foreign_routes_nor_write_from_a_stale_rea
             outcomes[type(cycle.error).__name__ if cycle.error else "ok"] += 1
             if cycle.result is not None and cycle.result.conflicts_retried:
                 outcomes["retried after 412"] += 1
-            if cycle.result is not None and not cycle.result.skipped_conflicts:
-                base = cycle.target  # what apply_reviewed records as applied
+            if cycle.result is not None:  # what apply_reviewed records as applied
+                base = effective_base(cycle.target, cycle.result.pending)
         client.close()
 
         # faults off: one apply with --heal reaches the reviewed target, and stays there

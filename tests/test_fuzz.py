@@ -5,9 +5,12 @@
 - `parse_manifest` on arbitrary bytes and text, and on mutated valid manifests, raises only
   ManifestError with a one-line message, and rendering what it accepts is a fixed point;
 - a rule-based state machine over the pure plan/apply functions: reviews, applies with and
-  without --heal (PUT and PATCH), foreign writes, drift edits of our routes on Avi and the
-  recording of the applied base; apply never touches a foreign route, without --heal writes
-  only the reviewed (git) changes, with --heal reaches the target.
+  without --heal (PUT and PATCH), foreign writes and drift edits of our routes on Avi, each
+  apply recorded with its pending routes as apply_reviewed records it; apply never touches a
+  foreign route, without --heal writes only the reviewed (git) changes and never overwrites a
+  route changed on Avi since the reviewed state was last applied (an oracle that tracks that
+  state itself), a reviewed change not on Avi stays a reviewed change, and --heal reaches the
+  target.
 
 The bugs these tests found stay pinned by the regression tests at the end.
 """
@@ -27,11 +30,11 @@ from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
-    precondition,
     rule,
 )
 from world import FOREIGN
 
+from reconciler.applied_record import effective_base, still_pending
 from reconciler.errors import InputError
 from reconciler.manifest import (
     IPAM_MODES,
@@ -344,7 +347,10 @@ class PlanApply(RuleBasedStateMachine):
         self.target: tuple[Route, ...] = ()
         self.base: tuple[Route, ...] | None = None
         self.serial = 0
-        self.clean_apply = False  # the last step was an apply that left nothing reviewed out
+        # The oracle: per prefix, the reviewed route (or None: no route) last seen on Avi right
+        # after an apply, with no foreign route holding the prefix. A prefix not in it was never
+        # applied: the first plan takes Avi as the base, so anything goes.
+        self.applied_state: dict[Any, Any] = {}
 
     def _new_id(self, stem: str) -> str:
         self.serial += 1
@@ -357,7 +363,6 @@ class PlanApply(RuleBasedStateMachine):
             Route(p, hop, f"n{p.network_address.packed[2]}", route_id(CLUSTER, p))
             for p, hop in chosen.items()
         )
-        self.clean_apply = False
 
     @rule(data=st.data())
     def foreign_write(self, data: st.DataObject) -> None:
@@ -382,7 +387,6 @@ class PlanApply(RuleBasedStateMachine):
             entry = routes.pop(data.draw(st.sampled_from(theirs)))
             routes.insert(data.draw(st.integers(0, len(routes))), entry)
         self.static_routes = routes
-        self.clean_apply = False
 
     @rule(data=st.data())
     def drift_edit(self, data: st.DataObject) -> None:
@@ -409,7 +413,6 @@ class PlanApply(RuleBasedStateMachine):
             else:
                 routes[index] = {**routes[index], "route_id": self._new_id("c-5b0f6a3e-uuid")}
         self.static_routes = routes
-        self.clean_apply = False
 
     @rule(heal=st.booleans(), write_mode=st.sampled_from(["put", "patch"]))
     def apply(self, heal: bool, write_mode: str) -> None:
@@ -444,23 +447,33 @@ class PlanApply(RuleBasedStateMachine):
                 assert now.get(prefix) == source.get(prefix), (
                     f"{prefix}: apply without --heal wrote something git did not change"
                 )
+                if now.get(prefix) != was.get(prefix) and prefix in self.applied_state:
+                    assert was.get(prefix) == self.applied_state[prefix], (
+                        f"{prefix}: apply without --heal overwrote a change made on Avi"
+                    )
         self.static_routes = after
-        self.clean_apply = not plan.blocked and all(
-            c in changes for c in plan.changes if c.origin == "git"
-        )
+        self._record(plan, live, changes, before)
 
-    @precondition(lambda self: self.clean_apply)
-    @rule()
-    def record_applied_base(self) -> None:
-        """Once every reviewed change is on Avi, the reviewed commit becomes the base."""
+    def _record(self, plan: Any, live: Any, changes: list, before: list[dict]) -> None:
+        """What apply_reviewed records: the target, but pending routes keep their base; and
+        what the oracle learns from what is now on Avi."""
+        unapplied = [entry.route.prefix for entry in plan.blocked]
+        unapplied += [c.prefix for c in plan.changes if c.conflict and c not in changes]
+        planned_from = [lr.route for lr in live.ours.values()] if self.base is None else self.base
+        pending = still_pending(planned_from, self.target, unapplied)
+        self.base = effective_base(self.target, pending)
         now = actual_ours(classify(self.static_routes, CLUSTER))
-        base = {} if self.base is None else {r.prefix: r for r in self.base}
-        for wanted in self.target:
-            if base.get(wanted.prefix) != wanted:
-                assert now.get(wanted.prefix) == (wanted.next_hop, wanted.route_id)
-        for gone in set(base) - {r.prefix for r in self.target}:
-            assert gone not in now
-        self.base = self.target
+        held = {entry_prefix(entry) for entry in foreign_of(before)}
+        target = {r.prefix: (r.next_hop, r.route_id) for r in self.target}
+        for prefix in set(PREFIXES) - held:
+            if now.get(prefix) == target.get(prefix):
+                self.applied_state[prefix] = target.get(prefix)
+        base = {r.prefix: (r.next_hop, r.route_id) for r in self.base}
+        for prefix, applied in self.applied_state.items():
+            if target.get(prefix) != applied:  # a reviewed change not (unblocked) on Avi
+                assert base.get(prefix) != target.get(prefix), (
+                    f"{prefix}: a reviewed change not on Avi was recorded as applied"
+                )
 
     @invariant()
     def route_ids_are_unique(self) -> None:

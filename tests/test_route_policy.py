@@ -124,7 +124,7 @@ def test_apply_blocks_a_hand_edited_merged_route_again(world):
         in out
     )
     assert set(world.ours()) == {"10.0.1.0/24", "10.0.2.0/24"}
-    assert not world.repo.tags
+    assert "(1 reviewed route(s) pending)" in out  # the blocked route stays a reviewed change
     code, out, _ = world.cli("plan", "--target", "reviewed", "--allowed-pod-cidr", "10.0.0.0/16")
     assert "blocked 0.0.0.0/0" in out
 

@@ -5,11 +5,14 @@ and once merged, applied to Avi."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import git
 import pytest
-from helpers import cilium_config, cilium_node, init_repo, node
+from helpers import cilium_config, cilium_node, init_repo, node, route
 
 from reconciler.cli import main
+from reconciler.manifest import Manifest, manifest_path, render_manifest
 from reconciler.sim.avi import AviSim
 from reconciler.sim.github import FakeGitHub
 from reconciler.sim.kube import FakeKubeApi
@@ -124,7 +127,7 @@ def test_pull_request_lifecycle_then_apply_after_merge(job):
     job.merge(1)
     code, out = job.run()
     assert code == 2, out
-    assert "nothing to propose" in out and "apply 3 change(s)" in out
+    assert "nothing to propose" in out and "applied 3 change(s)" in out
     assert job.avi_routes() == {"10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"}
 
     add_node(cluster, "w4", "10.0.4.0/24")
@@ -175,3 +178,39 @@ def test_routes_blocked_at_render_are_named_in_the_pull_request(job):
     body = job.github.pulls[0]["body"]
     assert "blocked at render: 10.200.0.0/24 of node w7: route policy" in body
     assert "`10.0.1.0/24`" in body
+
+
+def push_reviewed(job: Job, *routes: str) -> None:
+    """A manifest merged on main by hand, as a reviewer could."""
+    reviewer = git.Repo.clone_from(job.remote.working_dir, job.tmp_path / "hand-merge")
+    manifest = Manifest(
+        "c", "global", "Default-Cloud", "cilium-cluster-pool", tuple(map(route, routes))
+    )
+    path = Path(reviewer.working_dir) / manifest_path("c", "global")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_manifest(manifest))
+    reviewer.index.add([manifest_path("c", "global")])
+    reviewer.index.commit("routes: merged by hand")
+    reviewer.git.push("origin", "main")
+
+
+def test_the_run_applies_with_the_pod_pools_its_render_read(job):
+    job, cluster = job
+    cluster.apply(cilium_config(**{"cluster-pool-ipv4-cidr": "10.0.0.0/16"}))
+    push_reviewed(job, "10.0.1.0/24 192.168.10.1 w1", "10.96.0.0/12 192.168.10.1 w1")
+    code, out = job.run("--no-propose")
+    assert code == 3, out
+    assert "blocked 1: 10.96.0.0/12 (route policy: 10.96.0.0/12 lies outside" in out
+    assert job.avi_routes() == {"10.0.1.0/24"}
+
+
+def test_the_run_refuses_to_apply_while_ako_still_syncs_static_routes(job, tmp_path):
+    job, _ = job
+    values = tmp_path / "values.yaml"
+    values.write_text("AKOSettings:\n  clusterName: c\n  disableStaticRouteSync: false\n")
+    push_reviewed(job, "10.0.1.0/24 192.168.10.1 w1")
+    code, out = job.run("--no-propose", "--ako-values", str(values))
+    assert code == 3 and "AKOSettings.disableStaticRouteSync is not true" in out, out
+    assert job.avi_routes() == set()
+    code, out = job.run("--no-propose", "--ako-values", str(values), "--allow-ako-sync")
+    assert code == 2 and job.avi_routes() == {"10.0.1.0/24"}, out
