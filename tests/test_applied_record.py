@@ -207,6 +207,18 @@ def test_an_older_apply_overlapping_a_newer_one_never_moves_the_record_back(worl
     assert code == 2 and "10.0.2.0/24" in world.ours(), out  # drift, not a reviewed delete
 
 
+def test_a_reviewed_head_older_than_the_record_is_not_applied_over_it(world):
+    older = world.reviewed(W1, W2)
+    world.repo.git.push("origin", f"{older}:refs/heads/release")
+    newer = world.reviewed(W1, W3)
+    world.cli("apply")
+    world.avi.clear_requests()
+    code, out, _ = world.cli("apply", "--reviewed-ref", "release")
+    assert code == 0 and world.avi.writes == []
+    assert f"the applied record is at {newer[:12]}, a newer reviewed commit" in outcome(out)
+    assert world.remote.commit(f"refs/tags/{TAG}").hexsha == newer
+
+
 NEWER_RECORD_HOOK = """#!/bin/sh
 # Another apply records a newer reviewed commit just before this push arrives.
 if [ ! -e "$GIT_DIR/raced" ]; then

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -34,7 +35,13 @@ from hypothesis.stateful import (
 )
 from world import FOREIGN
 
-from reconciler.applied_record import effective_base, still_pending
+from reconciler.applied_record import (
+    PendingRoute,
+    effective_base,
+    parse_record_message,
+    record_message,
+    still_pending,
+)
 from reconciler.errors import InputError
 from reconciler.manifest import (
     IPAM_MODES,
@@ -294,6 +301,52 @@ def test_valid_manifests_parse_and_render_to_a_fixed_point(manifest):
     text = render_manifest(manifest)
     assert parse_manifest(text, SOURCE) == manifest
     assert render_manifest(parse_manifest(text.encode(), SOURCE)) == text
+
+
+# --- the applied record's text ------------------------------------------------------------
+
+RECORD_TAG = "tag route-reconciler/applied/c/global"
+
+
+@st.composite
+def pending_routes(draw: st.DrawFn) -> list[PendingRoute]:
+    routes = draw(routes_for(CLUSTER))
+    node = draw(st.text(st.characters(categories=["L", "N", "P"]), max_size=20))
+    bases = [draw(st.sampled_from([None, replace(r, node=node)])) for r in routes]
+    return [PendingRoute(r.prefix, base) for r, base in zip(routes, bases, strict=True)]
+
+
+@examples(200)
+@given(pending_routes())
+def test_a_record_reads_back_as_written(pending):
+    message = record_message(CLUSTER, "global", pending).encode()
+    parsed = parse_record_message(message, CLUSTER, "global", RECORD_TAG)
+    assert parsed == tuple(sorted(pending, key=lambda p: (p.prefix.version, p.prefix)))
+
+
+@st.composite
+def mutated_records(draw: st.DrawFn) -> bytes:
+    text = record_message(CLUSTER, "global", draw(pending_routes()))
+    summary, body = text.split("\n\n", 1)
+    if draw(st.booleans()):
+        document = json.loads(body)
+        path = draw(st.sampled_from(_paths(document)))
+        body = json.dumps(_replace(document, path, draw(yaml_values)))
+    else:
+        at = draw(st.integers(0, len(body)))
+        body = body[:at] + draw(st.text(TEXT, max_size=5)) + body[at + draw(st.integers(0, 5)) :]
+    return f"{summary}\n\n{body}".encode("utf-8", "surrogatepass")
+
+
+@examples(300)
+@given(st.one_of(st.binary(max_size=300), mutated_records()))
+def test_parse_record_message_raises_only_a_one_line_error_naming_the_tag(message):
+    try:
+        parse_record_message(message, CLUSTER, "global", RECORD_TAG)
+    except InputError as error:
+        text = str(error)
+        assert text.startswith(f"{RECORD_TAG}: ")
+        assert not any(mark in text for mark in LINE_BREAKS), repr(text)
 
 
 # --- the plan/apply state machine over the pure functions ----------------------------------
