@@ -401,7 +401,7 @@ class PlanApply(RuleBasedStateMachine):
         self.base: tuple[Route, ...] | None = None
         self.serial = 0
         # The oracle: per prefix, the reviewed route (or None: no route) last seen on Avi right
-        # after an apply, with no foreign route holding the prefix. A prefix not in it was never
+        # after an apply, unless a foreign route blocked it. A prefix not in it was never
         # applied: the first plan takes Avi as the base, so anything goes.
         self.applied_state: dict[Any, Any] = {}
 
@@ -500,7 +500,8 @@ class PlanApply(RuleBasedStateMachine):
                 assert now.get(prefix) == source.get(prefix), (
                     f"{prefix}: apply without --heal wrote something git did not change"
                 )
-                if now.get(prefix) != was.get(prefix) and prefix in self.applied_state:
+                # A route missing on Avi may be written: that overwrites nothing.
+                if was.get(prefix) not in (now.get(prefix), None) and prefix in self.applied_state:
                     assert was.get(prefix) == self.applied_state[prefix], (
                         f"{prefix}: apply without --heal overwrote a change made on Avi"
                     )
@@ -516,8 +517,8 @@ class PlanApply(RuleBasedStateMachine):
         pending = still_pending(planned_from, self.target, unapplied)
         self.base = effective_base(self.target, pending)
         now = actual_ours(classify(self.static_routes, CLUSTER))
-        held = {entry_prefix(entry) for entry in foreign_of(before)}
         target = {r.prefix: (r.next_hop, r.route_id) for r in self.target}
+        held = {entry_prefix(entry) for entry in foreign_of(before)} & set(target)
         for prefix in set(PREFIXES) - held:
             if now.get(prefix) == target.get(prefix):
                 self.applied_state[prefix] = target.get(prefix)
