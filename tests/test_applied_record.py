@@ -200,9 +200,9 @@ def test_an_older_apply_overlapping_a_newer_one_never_moves_the_record_back(worl
     assert code == 2 and set(world.ours()) == {"10.0.1.0/24", "10.0.3.0/24"}, out
     hold.release()  # the older write meets a 412, re-reads Avi and the record
     [(code, out, err)] = finish([older])
+    assert world.remote.commit(f"refs/tags/{TAG}").hexsha == newer, out
     assert code == 0, err
-    assert "newer" in outcome(out), out
-    assert world.remote.commit(f"refs/tags/{TAG}").hexsha == newer
+    assert "newer reviewed commit" in outcome(out), out
     world.live_ours(W2)  # someone re-creates the deleted route by hand
     code, out, _ = world.cli("apply")
     assert code == 2 and "10.0.2.0/24" in world.ours(), out  # drift, not a reviewed delete
