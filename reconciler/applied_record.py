@@ -19,9 +19,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from reconciler.addresses import IPNetwork
 from reconciler.errors import InputError, brief
 from reconciler.plan import same_route
-from reconciler.routes import IPNetwork, Route, parse_cidr, prefix_sort_key, sort_routes
+from reconciler.routes import Route, parse_cidr, prefix_sort_key, sort_routes
 
 APPLIED_TAG_PREFIX = "route-reconciler/applied"
 RECORD_FORMAT = 1

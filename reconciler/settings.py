@@ -7,7 +7,7 @@ Credentials are not settings: they come only from the environment or files.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -15,17 +15,11 @@ from typing import Any, Literal
 import yaml
 
 from reconciler import yamlio
+from reconciler.ako_values import ako_still_syncs, ako_values_warnings, from_ako_values
 from reconciler.errors import InputError, brief
-from reconciler.names import validate_cloud_name, validate_cluster_name, validate_vrf_name
+from reconciler.names import checked_name
 
 Kind = Literal["str", "bool", "int", "list"]
-# Names become file paths, ref names and route ids: checked where they are read, so the error
-# names the source.
-NAME_CHECKS: dict[str, Callable[[str], str]] = {
-    "cluster_name": validate_cluster_name,
-    "vrf": validate_vrf_name,
-    "cloud": validate_cloud_name,
-}
 
 
 @dataclass(frozen=True)
@@ -150,22 +144,22 @@ SETTINGS = (
     ),
 )
 _BY_KEY = {setting.key: setting for setting in SETTINGS}
-# AKO's own cniPlugin values (its constants.go); ncp is accepted here and refused, with the
-# reason, when the cluster is read.
-AKO_CNI_PLUGINS = ("", "cilium", "calico", "antrea", "openshift", "ovn-kubernetes", "ncp")
 _SECRET_WORDS = ("password", "token", "secret", "credential")
 
 
 def configured_defaults(
     config_file: str | None, ako_values: str | None, environ: Mapping[str, str]
 ) -> tuple[dict[str, Any], list[str]]:
-    """Values for argparse defaults (highest precedence applied last), and warnings."""
+    """Values for argparse defaults (highest precedence applied last), and warnings. With AKO
+    values that say AKO still syncs static routes, `ako_still_syncing` names the file."""
     values: dict[str, Any] = {}
     warnings: list[str] = []
     if ako_values:
         helm_values = _read_yaml(ako_values, "--ako-values")
         values.update(from_ako_values(helm_values))
         warnings += ako_values_warnings(helm_values)
+        if ako_still_syncs(helm_values):
+            values["ako_still_syncing"] = ako_values
     if config_file:
         values.update(from_config(_read_yaml(config_file, "--config"), config_file))
     values.update(from_environment(environ))
@@ -201,90 +195,6 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
-def from_ako_values(values: Any) -> dict[str, Any]:
-    """AKO's Helm values.yaml: the settings an AKO user already has."""
-    if not isinstance(values, Mapping):
-        raise InputError("--ako-values: expected AKO's values.yaml mapping")
-    ako, controller, network = (
-        _section(values, name) for name in ("AKOSettings", "ControllerSettings", "NetworkSettings")
-    )
-    result: dict[str, Any] = {}
-    _copy(result, "cluster_name", ako.get("clusterName"), "AKOSettings.clusterName")
-    plugin = ako.get("cniPlugin")
-    if plugin is not None:
-        plugin = str(plugin).strip().lower()
-        if plugin not in AKO_CNI_PLUGINS:
-            raise InputError(
-                f"--ako-values: AKOSettings.cniPlugin {plugin!r} is not supported (supported: "
-                f"{', '.join(p for p in AKO_CNI_PLUGINS if p)}, or empty for Node podCIDRs)"
-            )
-        result["cni_plugin"] = plugin or "kubernetes"
-    _copy(result, "ip_family", ako.get("ipFamily"), "AKOSettings.ipFamily")
-    host = controller.get("controllerHost")
-    if host:
-        result["avi_controller"] = host if "://" in str(host) else f"https://{host}"
-    _copy(result, "cloud", controller.get("cloudName"), "ControllerSettings.cloudName")
-    _copy(result, "avi_tenant", controller.get("tenantName"), "ControllerSettings.tenantName")
-    _copy(
-        result,
-        "avi_version",
-        controller.get("controllerVersion"),
-        "ControllerSettings.controllerVersion",
-    )
-    _copy(result, "vrf", controller.get("vrfName"), "ControllerSettings.vrfName")
-    if controller.get("serviceEngineGroupName"):
-        result["se_group"] = [str(controller["serviceEngineGroupName"])]
-    if network.get("nodeNetworkList"):
-        result["node_network"] = [
-            str(cidr)
-            for entry in network["nodeNetworkList"]
-            for cidr in (entry or {}).get("cidrs") or []
-        ]
-    return result
-
-
-def ako_values_warnings(values: Any) -> list[str]:
-    if _ako_syncs(values):
-        return [
-            "AKOSettings.disableStaticRouteSync is not true: AKO will keep writing these "
-            "routes itself; set it to true when route-reconciler takes over (apply refuses "
-            "until then)"
-        ]
-    return []
-
-
-def ako_syncs_static_routes(ako_values: str | None) -> bool:
-    """Whether the AKO values file given says AKO still writes the cluster's static routes."""
-    return bool(ako_values) and _ako_syncs(_read_yaml(str(ako_values), "--ako-values"))
-
-
-def _ako_syncs(values: Any) -> bool:
-    ako = (values or {}).get("AKOSettings") or {} if isinstance(values, Mapping) else {}
-    return str(ako.get("disableStaticRouteSync", "false")).lower() != "true"
-
-
-def _section(values: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    section = values.get(name) or {}
-    if not isinstance(section, Mapping):
-        raise InputError(f"--ako-values: {name} must be a mapping, got {type(section).__name__}")
-    return section
-
-
-def _copy(result: dict[str, Any], dest: str, value: Any, field: str) -> None:
-    if value not in (None, ""):
-        result[dest] = _checked_name(dest, str(value), f"--ako-values: {field}")
-
-
-def _checked_name(dest: str, value: str, where: str) -> str:
-    check = NAME_CHECKS.get(dest)
-    if check is None:
-        return value
-    try:
-        return check(value)
-    except InputError as error:
-        raise InputError(f"{where}: {error}") from None
-
-
 def _typed(setting: Setting, value: Any, where: str) -> Any:
     if setting.kind == "bool":
         text = str(value).strip().lower()
@@ -303,7 +213,7 @@ def _typed(setting: Setting, value: Any, where: str) -> Any:
         return [str(item).strip() for item in items if str(item).strip()]
     if isinstance(value, (Mapping, list)):
         raise InputError(f"{where}: expected a single value, got {type(value).__name__}")
-    return _checked_name(setting.dest, str(value), where)
+    return checked_name(setting.dest, str(value), where)
 
 
 def _read_yaml(path: str, flag: str) -> Any:

@@ -15,6 +15,7 @@ that a YAML bomb or a hang fails the case instead of the test session.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import os
 import resource
@@ -462,6 +463,7 @@ def assert_records_nothing_applied(repo: git.Repo, tag: str, manifest: bytes) ->
     """An apply that wrote nothing may record only that every reviewed route is pending."""
     assert repo.git.cat_file("-t", tag) == "tag", f"{tag} records the commit as applied"
     body = json.loads(repo.git.cat_file("tag", tag).split("\n\n", 2)[2])
-    pending = {entry["prefix"] for entry in body["pending"]}
-    reviewed = {entry["prefix"] for entry in yaml.safe_load(manifest)["spec"]["routes"]}
+    pending = {ipaddress.ip_network(entry["prefix"]) for entry in body["pending"]}
+    routes = yaml.safe_load(manifest)["spec"]["routes"]
+    reviewed = {ipaddress.ip_network(entry["prefix"]) for entry in routes}
     assert pending == reviewed, f"{tag} records {reviewed - pending} as applied"

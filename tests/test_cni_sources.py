@@ -12,6 +12,7 @@ import yaml
 from cni_clusters import CLUSTERS, block, node, ovn_subnets, write_kubectl_dumps
 from helpers import DATA, init_repo, live_source, run_cli, write_objects
 
+from reconciler.ako_values import from_ako_values
 from reconciler.errors import ApiError, InputError
 from reconciler.ipam.kube import KubeSource
 from reconciler.ipam.model import CALICO_CRD, OPENSHIFT_CRD, ClusterIpam
@@ -19,7 +20,6 @@ from reconciler.ipam.read import read_cluster
 from reconciler.ipam.snapshot import SnapshotSource
 from reconciler.ipam.source import CUSTOM_RESOURCES
 from reconciler.routes import compute_routes
-from reconciler.settings import from_ako_values
 
 ROUTE_CASES = yaml.safe_load((DATA / "route_cases.yaml").read_text())
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from reconciler.ako_values import AKO_CNI_PLUGINS
 from reconciler.errors import InputError
 from reconciler.ipam.model import CALICO_CRD, OPENSHIFT_CRD, IpamMode
 from reconciler.ipam.modes import CNI_PLUGIN_CHOICES, CniEvidence, decide_mode
 from reconciler.ipam.registry import BY_MODE, CNIS, REFUSED_PLUGINS, AnnotatedNodes
-from reconciler.settings import AKO_CNI_PLUGINS
 
 CM = "kube-system/cilium-config"
 

@@ -8,8 +8,9 @@ import pytest
 import yaml
 from helpers import cilium_config, cilium_node, init_repo, node, run_cli, write_objects
 
+from reconciler.ako_values import from_ako_values
 from reconciler.errors import InputError
-from reconciler.settings import SETTINGS, configured_defaults, from_ako_values
+from reconciler.settings import SETTINGS, configured_defaults
 
 AKO_VALUES = {
     "AKOSettings": {

@@ -43,7 +43,7 @@ def apply_configuration(parser: argparse.ArgumentParser, arguments: list[str]) -
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     for subparser in _subparsers(parser):
-        dests = {action.dest for action in subparser._actions}
+        dests = {action.dest for action in subparser._actions} | set(subparser._defaults)
         subparser.set_defaults(**{dest: value for dest, value in defaults.items() if dest in dests})
 
 

@@ -251,6 +251,8 @@ def add_apply_options(parser: argparse.ArgumentParser) -> None:
         help=f"refuse more additions than N; default {DEFAULT_MAX_ADD}",
     )
     parser.add_argument("--allow-mass-add", action="store_true", help="override the addition guard")
+    # Set from --ako-values (reconciler.settings): the file, when it says AKO still syncs.
+    parser.set_defaults(ako_still_syncing=None)
     parser.add_argument(
         "--allow-ako-sync",
         action="store_true",

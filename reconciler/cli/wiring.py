@@ -21,7 +21,6 @@ from reconciler.policy import RoutePolicy, parse_networks
 from reconciler.propose import ProposalSettings
 from reconciler.render import RenderSettings
 from reconciler.review.github import GitHubClient, GitHubSettings
-from reconciler.settings import ako_syncs_static_routes
 from reconciler.target import PlanSettings, TargetSource
 
 
@@ -101,7 +100,7 @@ def apply_settings(args: argparse.Namespace) -> ApplySettings:
         allow_mass_delete=args.allow_mass_delete,
         max_add=args.max_add,
         allow_mass_add=args.allow_mass_add,
-        ako_still_syncing=args.ako_values if ako_syncs_static_routes(args.ako_values) else None,
+        ako_still_syncing=args.ako_still_syncing,
         allow_ako_sync=args.allow_ako_sync,
         dry_run=getattr(args, "dry_run", False),
         require_signed_commits=getattr(args, "require_signed_commits", False),
