@@ -90,8 +90,9 @@ def _record(outcome: RecordOutcome, plan: Plan) -> str:
         return f"record left at the newer reviewed commit {record.commit[:12]}"
     state = f"{len(record.pending)} reviewed route(s) pending" if record.pending else "complete"
     tag = applied_tag(plan.cluster, plan.vrf)
-    verb = "recorded" if outcome.status == "recorded" else "record already"
-    return f"{verb} {tag} -> {record.commit[:12]} ({state})"
+    if outcome.status == "recorded":
+        return f"recorded {tag} -> {record.commit[:12]} ({state})"
+    return f"record {tag} already at {record.commit[:12]} ({state})"
 
 
 def _listed(items: Iterable[str]) -> str:
