@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
 from typing import cast
@@ -48,8 +49,10 @@ from reconciler.sim.kube.routing import (
 )
 from reconciler.sim.kube.status import StatusError, bad_request, json_reply, not_found, not_served
 from reconciler.sim.kube.store import ObjectStore, SnapshotGone
+from reconciler.sim.kube.tables import as_table, table_version
 from reconciler.sim.kube.validation import checked_name, parse_body
 from reconciler.sim.server import LoggedRequest, Reply, StandInServer
+from reconciler.sim.tls import ThrowawayCa
 
 DEFAULT_USER = "system:serviceaccount:route-reconciler:route-reconciler"
 DEFAULT_TOKEN = "fake-kube-api-token"
@@ -78,12 +81,16 @@ class FakeKubeApi(StandInServer[RecordedRequest]):
         port: int = 0,
         user: str = DEFAULT_USER,
         token: str = DEFAULT_TOKEN,
+        tls: ThrowawayCa | None = None,
     ) -> None:
         """``crds`` lists installed CRDs (``ciliumnodes.cilium.io``,
         ``blockaffinities.crd.projectcalico.org``, ``hostsubnets.network.openshift.io``); by
         default a CRD is installed iff an object of its kind is given, so pass ``crds=()`` to
-        simulate Cilium being absent."""
-        super().__init__(port=port)
+        simulate Cilium being absent. With ``tls`` it serves HTTPS, as kubectl needs to send a
+        token; without, plain HTTP, which is quicker for tests."""
+        tls_files = None if tls is None else (str(tls.server_cert), str(tls.server_key))
+        super().__init__(port=port, tls=tls_files)
+        self._ca_cert = None if tls is None else tls.ca_cert
         initial = list(objects)
         self.max_page_size = max_page_size
         self.user = user  # named in Forbidden messages, like the job's service account
@@ -106,14 +113,18 @@ class FakeKubeApi(StandInServer[RecordedRequest]):
     def write_kubeconfig(
         self, path: str | Path, context: str = "fake", namespace: str | None = None
     ) -> Path:
-        """Write a kubeconfig (token auth) so the code under test loads config the real way."""
+        """Write a kubeconfig (token auth, and the CA to trust when serving HTTPS) so the code
+        under test loads config the real way."""
         context_entry = {"cluster": context, "user": context}
         if namespace:
             context_entry["namespace"] = namespace
+        cluster: dict[str, str] = {"server": self.url}
+        if self._ca_cert is not None:
+            cluster["certificate-authority"] = str(self._ca_cert)
         kubeconfig = {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": context, "cluster": {"server": self.url}}],
+            "clusters": [{"name": context, "cluster": cluster}],
             "users": [{"name": context, "user": {"token": self.token}}],
             "contexts": [{"name": context, "context": context_entry}],
             "current-context": context,
@@ -179,7 +190,7 @@ class FakeKubeApi(StandInServer[RecordedRequest]):
         path = split.path.rstrip("/") or "/"
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         try:
-            response = self._route(method, path, query, headers.get("Authorization"), body)
+            response = self._route(method, path, query, headers, body)
         except StatusError as error:
             response = error.response()
         self._record(RecordedRequest(method, path, query, response.status))
@@ -190,14 +201,14 @@ class FakeKubeApi(StandInServer[RecordedRequest]):
         method: str,
         path: str,
         query: dict[str, str],
-        authorization: str | None,
+        headers: Message,
         body: bytes,
     ) -> Reply:
         if method == "GET" and path in UNAUTHENTICATED_PATHS:
             if path == "/version":
                 return json_reply(200, VERSION_INFO)
             return Reply(200, b"ok", content_type="text/plain; charset=utf-8")
-        if authorization != f"Bearer {self.token}":
+        if headers.get("Authorization") != f"Bearer {self.token}":
             raise StatusError(401, "Unauthorized", None)
         if method == "GET" and is_discovery_path(path):
             served = [rtype for rtype in RESOURCE_TYPES if self._store.serves(rtype)]
@@ -215,10 +226,16 @@ class FakeKubeApi(StandInServer[RecordedRequest]):
         self._faults.raise_injected(rtype, token.page if verb == "list" else None)
         if not self._store.serves(rtype):
             raise not_served()
-        if verb == "list":
-            return self._list(rtype, namespace, query, token)
-        if verb == "get":
-            return self._get(rtype, namespace, cast(str, name))
+        if verb in ("list", "get"):
+            if verb == "list":
+                found = self._list(rtype, namespace, query, token)
+            else:
+                found = self._get(rtype, namespace, cast(str, name))
+            version = table_version(headers.get("Accept"))
+            if version is None:
+                return found
+            include = query.get("includeObject")
+            return Reply(200, as_table(rtype, found.body, version, include, datetime.now(UTC)))
         if verb == "create" and (namespace or not rtype.namespaced):
             return self._create(rtype, namespace, parse_body(body))
         if verb == "update":
