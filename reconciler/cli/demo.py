@@ -19,25 +19,12 @@ from typing import Any
 import git
 
 from reconciler import yamlio
-from reconciler.ownership import owner_label
-from reconciler.sim.avi import AviSim, static_route
+from reconciler.sim.avi import AviSim
 from reconciler.sim.kube import FakeKubeApi
 
 CLUSTER = "demo"
 BRANCH = f"route-reconciler/{CLUSTER}"
 DEMO_PASSWORD = "demo-password"  # the stand-in's own throwaway credential
-FOREIGN_ROUTES = [
-    static_route("dc-core", "172.16.0.0/12", "10.10.0.1"),
-    static_route(
-        "prod-b.10.1.0.0_24", "10.1.0.0/24", "192.168.20.11", labels=owner_label("prod-b")
-    ),
-]
-AKO_ROUTE = static_route(
-    "demo-5b0f6a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b-0",
-    "10.0.1.0/24",
-    "192.168.10.11",
-    labels=owner_label(CLUSTER),
-)
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -47,8 +34,16 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def example_objects() -> list[dict[str, Any]]:
-    text = resources.files("reconciler.examples").joinpath("demo-cluster.yaml").read_text()
-    return list(yamlio.load(text)["items"])
+    return list(_example("demo-cluster.yaml")["items"])
+
+
+def example_seed() -> dict[str, Any]:
+    """The controller's state before the demo: two foreign routes and one AKO wrote."""
+    return dict(_example("avi-seed.yaml"))
+
+
+def _example(name: str) -> Any:
+    return yamlio.load(resources.files("reconciler.examples").joinpath(name).read_text())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         repo = _init_repo(workdir / "routes-repo")
         os.environ.update(AVI_USERNAME="admin", AVI_PASSWORD=DEMO_PASSWORD)
         with FakeKubeApi(example_objects()) as cluster, AviSim(password=DEMO_PASSWORD) as avi:
-            avi.set_routes(avi.vrf("global")["uuid"], [*FOREIGN_ROUTES, AKO_ROUTE])
+            avi.load_seed(example_seed())
             kubeconfig = str(cluster.write_kubeconfig(workdir / "kubeconfig"))
             common = ["--cluster-name", CLUSTER, "--repo", str(repo.working_dir)]
             render = ["render", *common, "--kubeconfig", kubeconfig, "--commit"]

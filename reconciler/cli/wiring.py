@@ -38,8 +38,8 @@ def avi_configured(args: argparse.Namespace) -> bool:
     return bool(args.avi_controller or os.environ.get("AVI_CONTROLLER"))
 
 
-def avi_client(args: argparse.Namespace) -> AviClient:
-    settings = AviSettings.from_env(
+def avi_settings(args: argparse.Namespace) -> AviSettings:
+    return AviSettings.from_env(
         os.environ,
         controller=args.avi_controller,
         tenant=args.avi_tenant,
@@ -47,7 +47,10 @@ def avi_client(args: argparse.Namespace) -> AviClient:
         ca_bundle=args.avi_ca_bundle,
         insecure=args.avi_insecure,
     )
-    return AviClient(settings)
+
+
+def avi_client(args: argparse.Namespace) -> AviClient:
+    return AviClient(avi_settings(args))
 
 
 def github_client(args: argparse.Namespace) -> GitHubClient:

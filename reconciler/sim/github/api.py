@@ -40,6 +40,8 @@ DOCS_LIST_PULLS = f"{DOCS}/pulls/pulls#list-pull-requests"
 DOCS_CREATE_PULL = f"{DOCS}/pulls/pulls#create-a-pull-request"
 DOCS_GET_PULL = f"{DOCS}/pulls/pulls#get-a-pull-request"
 DOCS_UPDATE_PULL = f"{DOCS}/pulls/pulls#update-a-pull-request"
+DOCS_CHECK_MERGED = f"{DOCS}/pulls/pulls#check-if-a-pull-request-has-been-merged"
+DOCS_MERGE_PULL = f"{DOCS}/pulls/pulls#merge-a-pull-request"
 DOCS_LIST_COMMENTS = f"{DOCS}/issues/comments#list-issue-comments"
 DOCS_CREATE_COMMENT = f"{DOCS}/issues/comments#create-an-issue-comment"
 DOCS_UPDATE_COMMENT = f"{DOCS}/issues/comments#update-an-issue-comment"
@@ -97,6 +99,13 @@ class FakeGitHub(FaultInjection, StandInServer[RecordedRequest]):
                 {
                     "GET": (self._get_pull, DOCS_GET_PULL),
                     "PATCH": (self._update_pull, DOCS_UPDATE_PULL),
+                },
+            ),
+            (
+                re.compile(rf"{pull}/merge"),
+                {
+                    "GET": (self._check_merged, DOCS_CHECK_MERGED),
+                    "PUT": (self._merge_pull, DOCS_MERGE_PULL),
                 },
             ),
             (
@@ -242,6 +251,18 @@ class FakeGitHub(FaultInjection, StandInServer[RecordedRequest]):
         number = int(request.params["number"])
         self._pulls.update(number, request.body)
         return self._reply(200, self._pull_json(number))
+
+    def _check_merged(self, request: ApiRequest) -> Reply:
+        """204 when merged, 404 otherwise, as GitHub answers."""
+        if not self._pulls.get(int(request.params["number"])).merged:
+            raise GitHubError(404, "Not Found")
+        return Reply(204, b"", CONTENT_TYPE)
+
+    def _merge_pull(self, request: ApiRequest) -> Reply:
+        """The merge button, over the API: a real merge commit in ``git_dir``."""
+        merged = self._pulls.merge_button(int(request.params["number"]), request.body)
+        answer = {"sha": merged, "merged": True, "message": "Pull Request successfully merged"}
+        return self._reply(200, answer)
 
     def _list_comments(self, request: ApiRequest) -> Reply:
         number = int(request.params["number"])

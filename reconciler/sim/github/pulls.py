@@ -24,6 +24,9 @@ from reconciler.sim.github.validation import (
 
 FIRST_PULL_ID = 1_900_000_001  # GitHub ids are large and unrelated to PR numbers
 PULL_STATES = ("open", "closed")
+MERGE_METHODS = ("merge", "squash", "rebase")
+NOT_MERGEABLE = "Pull Request is not mergeable"
+HEAD_MODIFIED = "Head branch was modified. Review and try the merge again."
 
 
 @dataclass
@@ -177,6 +180,38 @@ class PullRequests:
             merged = now()
             self._close_locked(pull, head_sha, base_sha, merged)
             pull.merged, pull.merged_at, pull.merge_commit_sha = True, merged, merge_commit_sha
+
+    def merge_button(self, number: int, body: bytes) -> str:
+        """``PUT .../pulls/{n}/merge``: merge in git, record it, and return the merge commit.
+
+        405 for a closed pull request or a conflict, 409 when ``sha`` is not the head's."""
+        data = parse_object(body)
+        method = string_field(data, "merge_method", required=False) or "merge"
+        if method not in MERGE_METHODS:
+            raise invalid_pull_field("merge_method", method)
+        if method == "rebase":
+            raise pull_refused("the fake GitHub merges with merge_method merge or squash only")
+        title = string_field(data, "commit_title", required=False)
+        details = string_field(data, "commit_message", required=False)
+        expected_head = string_field(data, "sha", required=False)
+        pull = self.get(number)
+        if pull.state != "open":
+            raise GitHubError(405, NOT_MERGEABLE)
+        head_sha, base_sha = self.shas(pull)
+        if expected_head is not None and expected_head != head_sha:
+            raise GitHubError(409, HEAD_MODIFIED)
+        if method == "squash":
+            title = title or f"{pull.title} (#{number})"
+        else:
+            title = title or f"Merge pull request #{number} from {self._owner}/{pull.head_ref}"
+        message = f"{title}\n\n{pull.title if details is None else details}"
+        merged = self._branches.merge(
+            pull.base_ref, base_sha, head_sha, message, squash=method == "squash"
+        )
+        if merged is None:
+            raise GitHubError(405, NOT_MERGEABLE)
+        self.merge(number, merged)
+        return merged
 
     def shas(self, pull: PullRequest) -> tuple[str, str]:
         """Head and base commits: live while open (pushes move them), frozen once closed."""

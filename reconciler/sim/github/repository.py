@@ -4,6 +4,7 @@ branches, read from a bare git repository when there is one."""
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 from dataclasses import dataclass
 
@@ -11,6 +12,12 @@ from reconciler.sim.github.protocol import JsonObject
 
 REPOSITORY_ID = 700_000_001
 BOT_LOGIN = "route-reconciler-bot"  # the author of pull requests and comments
+_MERGE_BUTTON_IDENTITY = {  # who merges: a reviewer, as GitHub's merge button records one
+    "GIT_AUTHOR_NAME": "Reviewer",
+    "GIT_AUTHOR_EMAIL": "reviewer@users.noreply.github.com",
+    "GIT_COMMITTER_NAME": "GitHub",
+    "GIT_COMMITTER_EMAIL": "noreply@github.com",
+}
 
 
 def synthetic_sha(seed: str) -> str:
@@ -83,10 +90,30 @@ class Branches:
             return head_sha != base_sha
         return self._git("merge-base", "--is-ancestor", head_sha, base_sha).returncode != 0
 
+    def merge(
+        self, base: str, base_sha: str, head_sha: str, message: str, *, squash: bool
+    ) -> str | None:
+        """Commit the merge of ``head_sha`` into ``base`` as the merge button does (one parent
+        when squashing) and move ``base`` to it; None when the two conflict or ``base`` moved
+        meanwhile. Without ``git_dir`` the commit id is synthetic."""
+        if self._git_dir is None:
+            return synthetic_sha(f"merge:{base_sha}:{head_sha}")
+        tree = self._git("merge-tree", "--write-tree", "--no-messages", base_sha, head_sha)
+        if tree.returncode != 0:
+            return None
+        parents = ["-p", base_sha] if squash else ["-p", base_sha, "-p", head_sha]
+        commit = self._git("commit-tree", tree.stdout.split()[0], *parents, "-m", message)
+        if commit.returncode != 0:
+            raise RuntimeError(f"git commit-tree failed: {commit.stderr.strip()}")
+        merged = commit.stdout.strip()
+        moved = self._git("update-ref", f"refs/heads/{base}", merged, base_sha)
+        return merged if moved.returncode == 0 else None
+
     def _git(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             ["git", f"--git-dir={self._git_dir}", *args],
             capture_output=True,
             text=True,
             check=False,
+            env={**os.environ, **_MERGE_BUTTON_IDENTITY},
         )
