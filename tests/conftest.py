@@ -1,4 +1,7 @@
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,6 +12,26 @@ from world import World
 
 from reconciler.sim.avi import AviSim
 from reconciler.sim.kube import FakeKubeApi
+
+
+@pytest.fixture(scope="session", autouse=True)
+def temporary_files_are_cleaned_up(tmp_path_factory):
+    """Every temporary file or folder the code under test (or a process it starts) makes goes
+    into a private TMPDIR, which must be empty again when the session ends: a stand-in that
+    leaves its folder behind fails the run. pytest's own tmp_path folders stay where they are."""
+    tmp_path_factory.getbasetemp()
+    private = Path(tempfile.mkdtemp(prefix="route-reconciler-tests-"))
+    saved_environ, saved_tempdir = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"], tempfile.tempdir = str(private), str(private)
+    yield private
+    tempfile.tempdir = saved_tempdir
+    if saved_environ is None:
+        del os.environ["TMPDIR"]
+    else:
+        os.environ["TMPDIR"] = saved_environ
+    left = sorted(path.name for path in private.iterdir())
+    shutil.rmtree(private)
+    assert not left, f"temporary files left behind: {left}"
 
 
 @pytest.fixture

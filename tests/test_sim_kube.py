@@ -7,10 +7,6 @@ behaviour the production code depends on: paging, snapshots, list envelopes and 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -514,41 +510,3 @@ def test_load_objects_reads_lists_single_objects_and_multi_document_yaml(tmp_pat
         ("CiliumNode", "cilium.io/v2"),
         ("ConfigMap", "v1"),
     ]
-
-
-def test_serve_loads_snapshots_until_interrupted(tmp_path: Path) -> None:
-    snapshot = tmp_path / "cluster.yaml"
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": CILIUM_CRD},
-    }
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "a"}}
-    snapshot.write_text(yaml.safe_dump_all([node("w1"), crd, pod]))
-    command = [
-        sys.executable,
-        "-c",
-        f"from reconciler.sim.kube import serve; serve([{str(snapshot)!r}], 0)",
-    ]
-    environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    process = subprocess.Popen(
-        command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(3)]
-        kubeconfig = lines[1].removeprefix("kubeconfig: ").strip()
-        api_client = config.new_client_from_config(config_file=kubeconfig)
-        nodes = client.CoreV1Api(api_client).list_node()
-        ciliumnodes = client.CustomObjectsApi(api_client).list_cluster_custom_object(
-            "cilium.io", "v2", "ciliumnodes"
-        )
-    finally:
-        process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=5)
-
-    assert lines[0].startswith("fake Kubernetes API serving 1 objects at http://127.0.0.1:")
-    assert [n.metadata.name for n in nodes.items] == ["w1"]
-    assert ciliumnodes["items"] == []
-    assert "Pod (1)" in stderr
-    assert process.returncode == 0 and "stopped" in stdout
