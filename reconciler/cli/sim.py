@@ -116,9 +116,11 @@ def _run_avi(args: argparse.Namespace) -> int:
     from reconciler.sim.avi import run_standalone
 
     given = "AVI_PASSWORD" in os.environ or "AVI_PASSWORD_FILE" in os.environ
-    password = http.secret_from_env(
-        os.environ, "AVI_PASSWORD", "the password", strip=lambda text: text.rstrip("\r\n")
-    ) if given else "admin"  # fmt: skip
+    password = "admin"
+    if given:
+        password = http.secret_from_env(
+            os.environ, "AVI_PASSWORD", "the password", strip=lambda text: text.rstrip("\r\n")
+        )
     run_standalone(
         args.port,
         username=args.username,
@@ -150,9 +152,9 @@ def _merge(args: argparse.Namespace) -> int:
         os.environ, repository=args.github_repo, api_url=args.github_api_url
     )
     _only_a_stand_in(settings.api_url, "GITHUB_API_URL")
+    path = f"/repos/{settings.owner}/{settings.name}/pulls/{args.number}/merge"
     session = GitHubSession(settings)
     try:
-        path = f"/repos/{settings.owner}/{settings.name}/pulls/{args.number}/merge"
         merged = session.call("PUT", path, {"merge_method": "merge"})
     finally:
         session.close()

@@ -226,16 +226,11 @@ class FakeKubeApi(StandInServer[RecordedRequest]):
         self._faults.raise_injected(rtype, token.page if verb == "list" else None)
         if not self._store.serves(rtype):
             raise not_served()
-        if verb in ("list", "get"):
-            if verb == "list":
-                found = self._list(rtype, namespace, query, token)
-            else:
-                found = self._get(rtype, namespace, cast(str, name))
-            version = table_version(headers.get("Accept"))
-            if version is None:
-                return found
-            include = query.get("includeObject")
-            return Reply(200, as_table(rtype, found.body, version, include, datetime.now(UTC)))
+        if verb == "list":
+            return self._printed(rtype, self._list(rtype, namespace, query, token), query, headers)
+        if verb == "get":
+            found = self._get(rtype, namespace, cast(str, name))
+            return self._printed(rtype, found, query, headers)
         if verb == "create" and (namespace or not rtype.namespaced):
             return self._create(rtype, namespace, parse_body(body))
         if verb == "update":
@@ -267,6 +262,16 @@ class FakeKubeApi(StandInServer[RecordedRequest]):
         except SnapshotGone:
             raise expired(token) from None
         return Reply(200, self._faults.maybe_truncated(rtype, list_body(rtype, page, token)))
+
+    def _printed(
+        self, rtype: ResourceType, found: Reply, query: Mapping[str, str], headers: Message
+    ) -> Reply:
+        """``found`` as the Table kubectl asks for with ``Accept: ...;as=Table``, else as is."""
+        version = table_version(headers.get("Accept"))
+        if version is None:
+            return found
+        include = query.get("includeObject")
+        return Reply(200, as_table(rtype, found.body, version, include, datetime.now(UTC)))
 
     def _get(self, rtype: ResourceType, namespace: str | None, name: str) -> Reply:
         found = self._store.get(rtype, namespace, name)
