@@ -59,11 +59,11 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     )
     _add_serve_options(avi)
     avi.set_defaults(run=_run_avi)
-    avi_actions = avi.add_subparsers(dest="avi_action", metavar="ACTION")
-    edit = avi_actions.add_parser(
+    edit = _person_action(
+        avi,
         "edit-route",
-        help="change a route's next hop on a running stand-in, as someone in the Avi UI would",
-        description="Makes drift: a change on the controller that git did not review.",
+        "change a route's next hop on a running stand-in, as someone in the Avi UI would",
+        "Makes drift: a change on the controller that git did not review.",
     )
     edit.add_argument("prefix", help="the route's prefix, e.g. 10.0.3.0/24")
     edit.add_argument("next_hop", metavar="next-hop", help="the new next hop address")
@@ -85,15 +85,23 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     )
     _add_serve_options(github)
     github.set_defaults(run=_run_github)
-    github_actions = github.add_subparsers(dest="github_action", metavar="ACTION")
-    merge = github_actions.add_parser(
+    merge = _person_action(
+        github,
         "merge",
-        help="merge pull request N on a running stand-in, as a reviewer would",
-        description="Sends PUT /repos/OWNER/NAME/pulls/N/merge, GitHub's merge button.",
+        "merge pull request N on a running stand-in, as a reviewer would",
+        "Sends PUT /repos/OWNER/NAME/pulls/N/merge, GitHub's merge button.",
     )
     merge.add_argument("number", type=int, help="the pull request's number")
     add_github_options(merge)
     merge.set_defaults(run=_merge)
+
+
+def _person_action(
+    stand_in: argparse.ArgumentParser, name: str, summary: str, description: str
+) -> argparse.ArgumentParser:
+    """What a person does to a running stand-in; without it the stand-in is served."""
+    actions = stand_in.add_subparsers(dest="action", metavar="ACTION")
+    return actions.add_parser(name, help=summary, description=description)
 
 
 def _add_serve_options(parser: argparse.ArgumentParser) -> None:
