@@ -68,10 +68,10 @@ def test_the_walk_through_runs_as_written(tmp_path: Path) -> None:
     assert "pull request #1 opened" in runs[0] and "nothing reviewed yet" in runs[0]
     assert runs[0].endswith("exit 2")
     assert "merged pull request #1 of acme/routes" in output
-    assert "apply 5 change(s)" in runs[1] and runs[1].endswith("exit 2")
+    assert "applied 5 change(s)" in runs[1] and runs[1].endswith("exit 2")
     assert re.search(r"drift +update +10\.0\.3\.0/24 +192\.168\.10\.99 -> 192\.168\.10\.13", output)
-    assert re.search(r"applied reviewed commit \w+ to VRF global: 1 change\(s\)", output)
-    assert "drift 0" in runs[2] and runs[2].endswith("exit 0")
+    assert re.search(r"^apply \w+ to VRF global: applied 1 change\(s\)", output, flags=re.MULTILINE)
+    assert "applied 0 change(s)" in runs[2] and runs[2].endswith("exit 0")
     for stand_in in ("fake Kubernetes API", "Avi stand-in", "fake GitHub API"):
         assert f"{stand_in} stopped" in output
     if shutil.which("kubectl"):
