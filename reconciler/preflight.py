@@ -1,4 +1,5 @@
-"""Pure preflight findings for `check`: SCTP readiness of a Cilium cluster.
+"""Pure preflight findings for `check`: SCTP readiness of a Cilium cluster, the SE groups'
+labels (those of `--se-group` and those AviInfraSettings name), AKO still syncing.
 
 Cilium passes SCTP only with `enable-sctp: "true"`, and with it on, an agent on a kernel older
 than 5.2 exits at start. Both are found here before a user meets the crash.
@@ -10,6 +11,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from reconciler.errors import brief
 
 SCTP_MIN_KERNEL = (5, 2)
 CILIUM_SCTP_FATAL = (
@@ -119,16 +122,22 @@ _AKO_ROUTE_ID = (
 )
 
 
-def se_group_findings(cluster: str, se_groups: Sequence[Mapping[str, Any]]) -> list[Finding]:
+def se_group_findings(
+    cluster: str, se_groups: Sequence[Mapping[str, Any]], named_by: Mapping[str, str] | None = None
+) -> list[Finding]:
     """Labelled routes reach only SEs of a group with the same label, and AKO stops managing
-    that label once its own route sync is off, so it must be checked here."""
+    that label once its own route sync is off, so it must be checked here. `named_by` says,
+    per group, what names it (`--se-group`, an AviInfraSetting)."""
     findings = []
     wanted = [{"key": "clustername", "value": cluster}]
     for group in se_groups:
         labels = group.get("labels") or []
-        name = group.get("name")
+        name = str(group.get("name"))
+        origin = f" ({named_by[name]})" if named_by and name in named_by else ""
         if labels == wanted:
-            findings.append(Finding("ok", f"SE group {name}: labelled clustername={cluster}"))
+            findings.append(
+                Finding("ok", f"SE group {name}{origin}: labelled clustername={cluster}")
+            )
         else:
             shown = (
                 ", ".join(f"{label.get('key')}={label.get('value')}" for label in labels) or "none"
@@ -136,11 +145,48 @@ def se_group_findings(cluster: str, se_groups: Sequence[Mapping[str, Any]]) -> l
             findings.append(
                 Finding(
                     "fail",
-                    f"SE group {name}: labels are {shown}, not clustername="
-                    f"{cluster}; Service Engines of this group ignore our routes",
+                    f"SE group {name}{origin}: labels are {shown}, not clustername="
+                    f"{cluster}; Service Engines of this group ignore our routes. Label the "
+                    "group, then restart or scale out the Service Engines already running in "
+                    "it: they do not pick up a label change (AKO's AviInfraSetting docs)",
                 )
             )
     return findings
+
+
+def object_name(obj: Mapping[str, Any]) -> str:
+    """`metadata.name` of an object read for a finding, shown safely whatever it holds."""
+    metadata = obj.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, Mapping) else None
+    readable = isinstance(name, str) and name.isprintable() and 0 < len(name) <= 253
+    return str(name) if readable else brief(name)
+
+
+def infra_setting_se_groups(
+    infra_settings: Sequence[Mapping[str, Any]],
+) -> tuple[dict[str, list[str]], list[Finding]]:
+    """The SE groups AviInfraSettings name (`spec.seGroup.name`), each with the settings naming
+    it; a setting whose field is unreadable is a warning of its own."""
+    groups: dict[str, list[str]] = {}
+    problems = []
+    for setting in infra_settings:
+        shown = object_name(setting)
+        spec = setting.get("spec")
+        se_group = spec.get("seGroup") if isinstance(spec, Mapping) else None
+        if se_group is None:
+            continue  # the setting leaves the SE group to AKO's serviceEngineGroupName
+        group = se_group.get("name") if isinstance(se_group, Mapping) else None
+        if not isinstance(group, str) or not group.strip() or not group.isprintable():
+            problems.append(
+                Finding(
+                    "warn",
+                    f"AviInfraSetting {shown}: spec.seGroup.name {brief(group)} is not an SE "
+                    "group name; its SE group is not checked",
+                )
+            )
+            continue
+        groups.setdefault(group.strip(), []).append(shown)
+    return groups, problems
 
 
 def ako_sync_findings(cluster: str, vrf: Mapping[str, Any], now_seconds: float) -> list[Finding]:

@@ -128,11 +128,11 @@ def test_check_with_avi_reports_se_group_labels_and_ako_sync(tmp_path, capsys, m
         code, out, _ = run_cli(capsys, *args)
         assert code == 0, out
         assert "ok: Avi: logged in; VRF global in cloud Default-Cloud found" in out
-        assert "ok: SE group Default-Group: labelled clustername=c" in out
+        assert "ok: SE group Default-Group (--se-group): labelled clustername=c" in out
         assert "warn: VRF global: 1 AKO-format routes of cluster c" in out
         code, out, _ = run_cli(capsys, *args, "--se-group", "Edge")
         assert code == 1
-        assert "fail: SE group Edge: labels are clustername=other" in out
+        assert "fail: SE group Edge (--se-group): labels are clustername=other" in out
         code, out, _ = run_cli(capsys, *args, "--vrf", "nope")
         assert code == 1 and "fail: Avi:" in out
         vrf = avi.vrf("global")

@@ -16,7 +16,7 @@ def collect_cluster_ipam(
 ) -> ClusterIpam:
     """`objects`: those of the custom resource the mode's CNI reads; none if it reads Nodes only."""
     cni = BY_MODE[decision.mode]
-    read = cni.reader(by_name(nodes, "Node"), objects)
+    read = cni.reader_for(decision.by_cilium)(by_name(nodes, "Node"), objects)
     counts = {"nodes": len(nodes)}
     if cni.reads:
         counts[cni.reads.plural] = len(objects)

@@ -90,12 +90,15 @@ class KubeSource:
         return self.custom_objects(HOST_SUBNETS)
 
     def crd_served(self, crd: str) -> bool:
-        """A discovery read of the CRD's group-version: readable by every authenticated account
-        (system:discovery), so auto-detection needs no RBAC for the CNIs it rules out."""
-        resource = CUSTOM_RESOURCES[crd]
+        return self.serves(CUSTOM_RESOURCES[crd])
+
+    def serves(self, resource: CustomResource) -> bool:
+        """A discovery read of the resource's group-version: readable by every authenticated
+        account (system:discovery), so what the cluster does not serve needs no RBAC."""
+        group_version = f"{resource.group}/{resource.version}"
         try:
             body = self._call(
-                f"discovery {resource.group}/{resource.version}",
+                f"discovery {group_version}",
                 lambda: self.custom.get_api_resources(
                     resource.group, resource.version, _preload_content=False
                 ),

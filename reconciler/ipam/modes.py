@@ -46,8 +46,11 @@ _UNROUTABLE_CILIUM_MODES = {
 
 @dataclass(frozen=True)
 class ModeDecision:
+    """`by_cilium`: cilium-config chose the mode, so Cilium allocates the pod addresses."""
+
     mode: IpamMode
     evidence: tuple[str, ...]
+    by_cilium: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,8 @@ def decide_mode(
     shown = requested or FALLBACK.plugins[0]  # AKO's empty cniPlugin
     if cilium_mode is not None and chosen != detected.mode:
         raise InputError(_contradiction(shown, chosen, cilium_mode, config_name))
-    return ModeDecision(chosen, (f"--cni-plugin {shown} (explicit)", *detected.evidence))
+    shown_evidence = (f"--cni-plugin {shown} (explicit)", *detected.evidence)
+    return ModeDecision(chosen, shown_evidence, detected.by_cilium)
 
 
 def _rows_of(plugin: str) -> list[Cni]:
@@ -129,7 +133,7 @@ def _detect(cilium_mode: str | None, config_name: str) -> ModeDecision:
     evidence = f"ConfigMap {config_name} ipam: {cilium_mode}"
     for cni in CNIS:
         if cilium_mode in cni.cilium_ipam:
-            return ModeDecision(cni.mode, (evidence,))
+            return ModeDecision(cni.mode, (evidence,), by_cilium=True)
     reason = _UNROUTABLE_CILIUM_MODES.get(cilium_mode, "this IPAM mode is unknown")
     *others, last = [cni.cilium_ipam[0] for cni in CNIS if cni.cilium_ipam]
     raise InputError(

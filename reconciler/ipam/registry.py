@@ -40,8 +40,10 @@ class Cni:
     """One row. `reads` is the custom resource listed besides the Nodes. `cilium_ipam` lists the
     cilium-config `ipam` values that mean this mode: such a row is decided by cilium-config and an
     explicit choice is checked against it, while any other row is taken as named and reads no
-    cilium-config. `next_hop` is the rule as the README states it; `rbac_component` names the
-    folder in deploy/components/ that grants its reads beyond deploy/base."""
+    cilium-config. `cilium_reader`, when given, replaces `reader` where cilium-config chose the
+    mode (Cilium then allocates, and reads more than the CNI-neutral fields). `next_hop` is the
+    rule as the README states it; `rbac_component` names the folder in deploy/components/ that
+    grants its reads beyond deploy/base."""
 
     mode: IpamMode
     plugins: tuple[str, ...]
@@ -50,7 +52,11 @@ class Cni:
     reads: CustomResource | None = None
     rbac_component: str | None = None
     cilium_ipam: tuple[str, ...] = ()
+    cilium_reader: Reader | None = None
     trace: ServedCrd | AnnotatedNodes | None = None
+
+    def reader_for(self, chosen_by_cilium: bool) -> Reader:
+        return self.cilium_reader if chosen_by_cilium and self.cilium_reader else self.reader
 
 
 INTERNAL_IP = "InternalIP"
@@ -78,6 +84,7 @@ CNIS = (
         host_scope.read_host_scope,
         INTERNAL_IP,
         cilium_ipam=("kubernetes",),
+        cilium_reader=host_scope.read_cilium_host_scope,
     ),
     Cni(
         IpamMode.CALICO_BLOCK_AFFINITY,

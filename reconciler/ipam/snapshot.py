@@ -1,7 +1,8 @@
 """Offline source: what `kubectl get nodes,ciliumnodes -o yaml|json` (or blockaffinities,
 hostsubnets) and `kubectl get configmap cilium-config -n kube-system -o yaml` print, from one or
-more files. A CRD counts as served when the dump holds its objects or its CustomResourceDefinition
-(`kubectl get crd NAME -o yaml`)."""
+more files, with the objects `check` reads (BGP resources, AviInfraSettings). A CRD counts as
+served when the dump holds its objects or its CustomResourceDefinition (`kubectl get crd NAME -o
+yaml`)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from typing import Any
 import yaml
 
 from reconciler import yamlio
+from reconciler.checked_resources import CHECKED_KINDS
 from reconciler.errors import InputError
 from reconciler.ipam.model import BLOCK_AFFINITIES, CILIUM_NODES, HOST_SUBNETS
 from reconciler.ipam.source import CUSTOM_RESOURCES, CustomResource, RawObject
 
-_KINDS = {"Node", "ConfigMap", "Service", "CustomResourceDefinition"} | {
+_KINDS = {"Node", "ConfigMap", "Service", "CustomResourceDefinition", *CHECKED_KINDS} | {
     resource.kind for resource in CUSTOM_RESOURCES.values()
 }
 
@@ -73,6 +75,23 @@ class SnapshotSource:
             (definition.get("metadata") or {}).get("name") == crd
             for definition in self._by_kind["CustomResourceDefinition"]
         )
+
+    def serves(self, resource: CustomResource) -> bool:
+        """Objects dumped in this version, or the CRD dumped with this version served; objects
+        of another version are listed under the version the CRD serves them in."""
+        group_version = f"{resource.group}/{resource.version}"
+        if any(obj.get("apiVersion") == group_version for obj in self._by_kind[resource.kind]):
+            return True
+        for definition in self._by_kind["CustomResourceDefinition"]:
+            if (definition.get("metadata") or {}).get("name") == resource.name:
+                versions = (definition.get("spec") or {}).get("versions") or []
+                return any(
+                    isinstance(entry, dict)
+                    and entry.get("name") == resource.version
+                    and entry.get("served") is True
+                    for entry in versions
+                )
+        return False
 
     def services(self) -> list[RawObject]:
         return self._by_kind["Service"]

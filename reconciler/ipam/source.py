@@ -22,10 +22,13 @@ class ClusterSource(Protocol):
         """Whether the API serves the custom resource named `crd` (a CUSTOM_RESOURCES key);
         for auto-detection, so it must need no RBAC and read no objects."""
 
+    def serves(self, resource: CustomResource) -> bool:
+        """Whether the API serves `resource` in its version; needs no RBAC, reads no objects."""
+
     def nodes(self) -> list[RawObject]: ...
 
     def custom_objects(self, resource: CustomResource) -> list[RawObject]:
-        """Every object of a CNI's custom resource (one of CUSTOM_RESOURCES); a resource the
+        """Every object of a custom resource (a CNI's, or one `check` reads); a resource the
         cluster does not serve is an InputError naming it and its `absent_hint`."""
 
     def services(self) -> list[RawObject]: ...

@@ -37,7 +37,11 @@ def discovery_document(
     for rtype in served:
         if rtype.group:
             gv = {"groupVersion": rtype.api_version, "version": rtype.version}
-            groups[rtype.group] = {"name": rtype.group, "versions": [gv], "preferredVersion": gv}
+            group = groups.setdefault(rtype.group, {"name": rtype.group, "versions": []})
+            if gv not in group["versions"]:
+                group["versions"].append(gv)
+    for entry in groups.values():
+        entry["preferredVersion"] = entry["versions"][0]
     if path == "/api":
         return {
             "kind": "APIVersions",
@@ -54,8 +58,8 @@ def discovery_document(
     elif len(parts) == 3 and parts[0] == "apis":
         group_version = f"{parts[1]}/{parts[2]}"
     elif len(parts) == 2 and parts[0] == "apis":
-        group = groups.get(parts[1])
-        return {"kind": "APIGroup", "apiVersion": "v1", **group} if group else None
+        found = groups.get(parts[1])
+        return {"kind": "APIGroup", "apiVersion": "v1", **found} if found else None
     else:
         return None
     resources = [_resource_entry(rt) for rt in served if rt.api_version == group_version]

@@ -90,6 +90,36 @@ RESOURCE_TYPES = (
         custom=True,
         unconditional_update=False,
     ),
+    # Cilium's BGP control plane, as Cilium 1.16 and 1.17 serve it (1.18 adds cilium.io/v2).
+    ResourceType(
+        "CiliumBGPAdvertisement",
+        "ciliumbgpadvertisements",
+        "cilium.io",
+        "v2alpha1",
+        namespaced=False,
+        short_names=("cbgpadvert",),
+        custom=True,
+        unconditional_update=False,
+    ),
+    ResourceType(
+        "CiliumBGPPeeringPolicy",
+        "ciliumbgppeeringpolicies",
+        "cilium.io",
+        "v2alpha1",
+        namespaced=False,
+        short_names=("bgpp",),
+        custom=True,
+        unconditional_update=False,
+    ),
+    ResourceType(
+        "AviInfraSetting",
+        "aviinfrasettings",
+        "ako.vmware.com",
+        "v1beta1",
+        namespaced=False,
+        custom=True,
+        unconditional_update=False,
+    ),
 )
 TYPES_BY_KIND = {rtype.kind: rtype for rtype in RESOURCE_TYPES}
 TYPES_BY_PATH = {(rtype.group, rtype.version, rtype.plural): rtype for rtype in RESOURCE_TYPES}
