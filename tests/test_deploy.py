@@ -546,7 +546,28 @@ def cilium_cluster() -> list[dict[str, Any]]:
                 "spec": {"ipam": {"podCIDRs": [f"10.0.{index}.0/24"]}},
             },
         ]
-    return objects
+    # What check lists where the API serves it: Cilium's BGP resources, AKO's AviInfraSettings.
+    return [
+        *objects,
+        {
+            "kind": "CiliumBGPAdvertisement",
+            "apiVersion": "cilium.io/v2alpha1",
+            "metadata": {"name": "services"},
+            "spec": {"advertisements": [{"advertisementType": "Service"}]},
+        },
+        {
+            "kind": "CiliumBGPPeeringPolicy",
+            "apiVersion": "cilium.io/v2alpha1",
+            "metadata": {"name": "rack0"},
+            "spec": {"virtualRouters": [{"localASN": 64512, "exportPodCIDR": False}]},
+        },
+        {
+            "kind": "AviInfraSetting",
+            "apiVersion": "ako.vmware.com/v1beta1",
+            "metadata": {"name": "edge"},
+            "spec": {"seGroup": {"name": "edge-se-group"}},
+        },
+    ]
 
 
 def expand(value: str, env: dict[str, str]) -> str:
