@@ -127,8 +127,10 @@ def plan_against(
     base: Sequence[Route] | None,
     wanted: Sequence[Route],
     policy: RoutePolicy,
+    decommission: str | None = None,
 ) -> tuple[dict[str, Any], LiveState, Plan]:
-    """A route the policy blocks is left as it is on Avi: never written, never deleted."""
+    """A route the policy blocks is left as it is on Avi: never written, never deleted.
+    `decommission`: the reason, when the target is a reviewed teardown."""
     vrf_object = avi.get_vrf(vrf_uuid)
     static_routes = vrf_object.get("static_routes") or []
     if not isinstance(static_routes, list):
@@ -138,7 +140,7 @@ def plan_against(
         )
     live = classify(static_routes, target.cluster)
     allowed, blocked = enforce(wanted, policy)
-    plan = three_way_plan(target.cluster, target.vrf, base, allowed, live, blocked)
+    plan = three_way_plan(target.cluster, target.vrf, base, allowed, live, blocked, decommission)
     return vrf_object, live, plan
 
 
@@ -163,7 +165,9 @@ def apply_reviewed(store: GitStore, avi: AviClient, settings: ApplySettings) -> 
     try:
         base = record.base()
         vrf_uuid = str(avi.find_vrf(target.vrf, target.cloud)["uuid"])
-        result = reconcile_vrf(avi, vrf_uuid, base, wanted.routes, settings, record.fetched_base)
+        result = reconcile_vrf(
+            avi, vrf_uuid, base, wanted.routes, settings, record.fetched_base, wanted.decommission
+        )
     except Superseded as newer:
         nothing = Plan(target.cluster, target.vrf, (), (), ())
         return ApplyResult(reviewed, nothing, superseded_by=newer.commit, local_only=not remote)
@@ -183,14 +187,15 @@ def reconcile_vrf(
     wanted: Sequence[Route],
     settings: ApplySettings,
     reread_base: Callable[[], Sequence[Route] | None] | None = None,
+    decommission: str | None = None,
 ) -> ApplyResult:
     """Plan from a fresh read, guard, write, verify; on 412 start over from a new read, of the
-    base too when `reread_base` is given."""
+    base too when `reread_base` is given. `decommission`: the reviewed teardown's reason."""
     for attempt in range(MAX_CONFLICT_RETRIES):
         if attempt and reread_base is not None:
             base = reread_base()
         vrf_object, live, plan = plan_against(
-            avi, vrf_uuid, settings.target, base, wanted, settings.policy
+            avi, vrf_uuid, settings.target, base, wanted, settings.policy, decommission
         )
         result = ApplyResult("", plan, conflicts_retried=attempt)
         changes = selected_changes(plan, settings.heal)
@@ -199,7 +204,7 @@ def reconcile_vrf(
         unapplied += [change.prefix for change in result.skipped_conflicts]
         planned_from = [lr.route for lr in live.ours.values()] if base is None else base
         result.pending = still_pending(planned_from, wanted, unapplied)
-        _guard(changes, live, len(wanted), settings)
+        _guard(plan, changes, live, len(wanted), settings)
         if settings.dry_run or not changes:
             return result
         try:
@@ -216,12 +221,15 @@ def reconcile_vrf(
 
 
 def _guard(
-    changes: list[Change], live: LiveState, target_routes: int, settings: ApplySettings
+    plan: Plan, changes: list[Change], live: LiveState, target_routes: int, settings: ApplySettings
 ) -> None:
+    """The deletion guards take the plan's teardown marker as the intent they ask for."""
     if not settings.allow_mass_delete:
         deletions = sum(1 for change in changes if change.action == "delete")
-        _refuse(empty_target_guard(target_routes, len(live.ours)))
-        _refuse(max_delete_guard(deletions, len(live.ours), settings.max_delete))
+        _refuse(empty_target_guard(target_routes, len(live.ours), plan.decommission))
+        _refuse(
+            max_delete_guard(deletions, len(live.ours), settings.max_delete, plan.decommission)
+        )
     if not settings.allow_mass_add:
         additions = sum(1 for change in changes if change.action == "add")
         _refuse(max_add_guard(additions, settings.max_add))

@@ -27,10 +27,13 @@ def route_loss_guard(reviewed: int, removed: int, rendered: int, max_loss: float
     return None
 
 
-def max_delete_guard(deletions: int, live_ours: int, max_delete: int | None) -> str | None:
-    """Default limit: the larger of 5 routes and 20% of our live routes."""
+def max_delete_guard(
+    deletions: int, live_ours: int, max_delete: int | None, decommission: str | None = None
+) -> str | None:
+    """Default limit: the larger of 5 routes and 20% of our live routes. A reviewed teardown
+    (`decommission`, its reason) deletes all of ours by intent: the marker satisfies it."""
     limit = max_delete if max_delete is not None else max(5, live_ours // 5)
-    if deletions > limit:
+    if deletions > limit and decommission is None:
         return (
             f"apply would delete {deletions} routes, more than --max-delete {limit} "
             "(use --allow-mass-delete if it is intended)"
@@ -38,11 +41,16 @@ def max_delete_guard(deletions: int, live_ours: int, max_delete: int | None) -> 
     return None
 
 
-def empty_target_guard(target_routes: int, live_ours: int) -> str | None:
-    if target_routes == 0 and live_ours > 0:
+def empty_target_guard(
+    target_routes: int, live_ours: int, decommission: str | None = None
+) -> str | None:
+    """An empty manifest is what a failed read, a bad merge or a truncated file looks like; only
+    the reviewed teardown marker (`decommission`) says that emptiness is meant."""
+    if target_routes == 0 and live_ours > 0 and decommission is None:
         return (
-            f"the reviewed manifest has no routes but Avi has {live_ours} of ours; "
-            "(use --allow-mass-delete if it is intended)"
+            f"the reviewed manifest has no routes but Avi has {live_ours} of ours; to remove "
+            "them all, propose `route-reconciler decommission` for review "
+            "(or use --allow-mass-delete if it is intended)"
         )
     return None
 

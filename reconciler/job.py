@@ -17,6 +17,7 @@ from reconciler.changes import summarize
 from reconciler.errors import EXIT_CHANGED, EXIT_ERROR, EXIT_OK, EXIT_REFUSED, ReconcilerError
 from reconciler.gitstore import GitStore
 from reconciler.ipam.source import ClusterSource
+from reconciler.manifest import manifest_path
 from reconciler.metrics import RunMetrics
 from reconciler.outcome import ApplyResult, apply_exit_code, apply_outcome
 from reconciler.propose import (
@@ -26,7 +27,7 @@ from reconciler.propose import (
     evidence_lines,
     run_propose,
 )
-from reconciler.render import RenderResult, RenderSettings, render
+from reconciler.render import Decommissioned, RenderResult, RenderSettings, render
 from reconciler.target import AviFactory
 
 
@@ -89,19 +90,12 @@ def _stages(settings: JobSettings, adapters: JobAdapters, result: JobResult) -> 
     store, metrics, refs = adapters.store, adapters.metrics, settings.proposal.plan
     reviewed = store.reviewed_commit(refs.reviewed_ref, refs.remote)
     store.sync_branch(refs.branch, refs.remote)
-    with metrics.stage("render"):
-        # Always a commit, built on the reviewed head just fetched rather than a local ref.
-        render_settings = replace(settings.render, reviewed_ref=reviewed, commit=True)
-        rendered = result.rendered = render(adapters.cluster(), store, render_settings)
-    computation = rendered.computation
-    failed = bool(computation.errors or computation.conflicts)
-    refused = bool(rendered.blocked)
-    changed = rendered.commit is not None
-    metrics.set(metrics.desired_routes, len(rendered.manifest.routes))
-    result.outcome.append(
-        f"render {summarize(rendered.changes)}"
-        + (f" (commit {rendered.commit[:12]})" if rendered.commit else "")
-    )
+    rendered = result.rendered = _render(settings, adapters, reviewed, result)
+    computation = rendered.computation if rendered else None
+    failed = bool(computation and (computation.errors or computation.conflicts))
+    refused = bool(rendered and rendered.blocked)
+    changed = bool(rendered and rendered.commit)
+    path = manifest_path(settings.render.cluster, settings.render.vrf)
     if settings.stages.propose:
         with metrics.stage("propose"):
             proposal = result.proposal = run_propose(
@@ -109,13 +103,12 @@ def _stages(settings: JobSettings, adapters: JobAdapters, result: JobResult) -> 
             )
         result.outcome.append(f"propose: {proposal.describe()}")
         changed |= proposal.changed
-    if settings.stages.apply and store.read(reviewed, rendered.path) is None:
-        result.outcome.append(
-            f"apply: nothing reviewed yet ({rendered.path} not on {refs.reviewed_ref})"
-        )
+    if settings.stages.apply and store.read(reviewed, path) is None:
+        result.outcome.append(f"apply: nothing reviewed yet ({path} not on {refs.reviewed_ref})")
     elif settings.stages.apply:
         # Apply checks the reviewed routes against the pod pools render read from the cluster.
-        policy = settings.apply.policy.with_cilium_pools(rendered.cluster.cilium_config)
+        pools = rendered.cluster.cilium_config if rendered else None
+        policy = settings.apply.policy.with_cilium_pools(pools)
         apply_settings = replace(settings.apply, policy=policy)
         with metrics.stage("apply"), adapters.avi() as avi:
             applied = result.applied = apply_reviewed(store, avi, apply_settings)
@@ -130,8 +123,33 @@ def _stages(settings: JobSettings, adapters: JobAdapters, result: JobResult) -> 
     return EXIT_CHANGED if changed else EXIT_OK
 
 
-def _evidence(rendered: RenderResult) -> list[str]:
+def _render(
+    settings: JobSettings, adapters: JobAdapters, reviewed: str, result: JobResult
+) -> RenderResult | None:
+    """None when the manifest is decommissioned: the cluster is not read, and propose and apply
+    still carry the reviewed teardown through."""
+    metrics = adapters.metrics
+    with metrics.stage("render"):
+        # Always a commit, built on the reviewed head just fetched rather than a local ref.
+        render_settings = replace(settings.render, reviewed_ref=reviewed, commit=True)
+        try:
+            rendered = render(adapters.cluster(), adapters.store, render_settings)
+        except Decommissioned as refusal:
+            metrics.set(metrics.desired_routes, 0)
+            result.outcome.append(f"render skipped: {refusal}")
+            return None
+    metrics.set(metrics.desired_routes, len(rendered.manifest.routes))
+    result.outcome.append(
+        f"render {summarize(rendered.changes)}"
+        + (f" (commit {rendered.commit[:12]})" if rendered.commit else "")
+    )
+    return rendered
+
+
+def _evidence(rendered: RenderResult | None) -> list[str]:
     """The reviewer sees what render saw: the IPAM evidence, warnings, errors, blocked routes."""
+    if rendered is None:
+        return []
     ipam, computation = rendered.cluster.ipam, rendered.computation
     notes = [*computation.warnings, *computation.errors]
     notes += [

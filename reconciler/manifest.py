@@ -3,11 +3,15 @@
 Canonical means a reviewer sees only real changes: routes sorted IPv4 before IPv6, then by
 network address and mask; no timestamps; rendering the same state twice is byte-identical.
 The loader accepts hand-edited files and reports every problem with file, route index and field.
+
+`spec.decommission: {reason}` marks a reviewed teardown: the manifest then has no routes, and
+apply removes every route of ours from the VRF (README "Reviewed teardown").
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,8 +31,13 @@ IPAM_MODES = tuple(sorted(str(mode) for mode in IpamMode))
 
 _TOP_KEYS = {"apiVersion", "kind", "metadata", "spec"}
 _METADATA_KEYS = {"cluster", "vrf", "cloud"}
-_SPEC_KEYS = {"ipamMode", "routes"}
+_SPEC_KEYS = {"ipamMode", "decommission", "routes"}
 _ROUTE_KEYS = {"routeId", "prefix", "nextHop", "node"}
+_DECOMMISSION_KEYS = {"reason"}
+MAX_REASON = 200
+# Plain words and punctuation only: the reason is shown in pull requests, where markup could
+# hide what a teardown deletes.
+_REASON = re.compile(r"[\w.,:;()/'\"#@%+=?!-]+(?: [\w.,:;()/'\"#@%+=?!-]+)*")
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,7 @@ class Manifest:
     cloud: str
     ipam_mode: str
     routes: tuple[Route, ...]
+    decommission: str | None = None  # the reason of a reviewed teardown; then no routes
 
 
 class ManifestError(InputError):
@@ -57,6 +67,11 @@ def render_manifest(manifest: Manifest) -> str:
         "metadata": {"cluster": manifest.cluster, "vrf": manifest.vrf, "cloud": manifest.cloud},
         "spec": {
             "ipamMode": manifest.ipam_mode,
+            **(
+                {"decommission": {"reason": manifest.decommission}}
+                if manifest.decommission is not None
+                else {}
+            ),
             "routes": [
                 {
                     "routeId": route.route_id,
@@ -124,7 +139,38 @@ def _validate(document: Any, problems: list[str]) -> Manifest | None:
         problems.append(f"spec.routes: expected a list, got {type(raw_routes).__name__}")
         raw_routes = []
     routes = _routes(raw_routes, cluster, problems)
-    return Manifest(cluster, vrf, cloud, ipam_mode, sort_routes(routes))
+    decommission = _decommission(spec, problems) if "decommission" in spec else None
+    if decommission is not None and raw_routes:
+        problems.append(
+            f"spec.routes: a decommissioned manifest has no routes, got {len(raw_routes)}"
+        )
+    return Manifest(cluster, vrf, cloud, ipam_mode, sort_routes(routes), decommission)
+
+
+def validate_reason(reason: str) -> str:
+    """A decommission reason: one line of plain words, as people write it in a ticket."""
+    if len(reason) > MAX_REASON or not _REASON.fullmatch(reason):
+        raise ValueError(
+            f"{brief(reason)} is not a reason: 1-{MAX_REASON} characters of letters, digits, "
+            "single spaces and .,:;()/'\"#@%+=?!_- only"
+        )
+    return reason
+
+
+def _decommission(spec: Mapping[str, Any], problems: list[str]) -> str | None:
+    marker = spec["decommission"]
+    if not isinstance(marker, Mapping):
+        problems.append(f"spec.decommission: expected a mapping, got {type(marker).__name__}")
+        return None
+    _unknown_keys(marker, _DECOMMISSION_KEYS, "spec.decommission.", problems)
+    reason = _text(marker, "reason", "spec.decommission.", problems)
+    if not reason:
+        return None
+    try:
+        return validate_reason(reason)
+    except ValueError as problem:
+        problems.append(f"spec.decommission.reason: {problem}")
+        return None
 
 
 def _routes(raw_routes: list[Any], cluster: str, problems: list[str]) -> list[Route]:

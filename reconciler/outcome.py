@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from reconciler.applied_record import PendingRoute, RecordOutcome, applied_tag
 from reconciler.errors import EXIT_CHANGED, EXIT_OK, EXIT_REFUSED
-from reconciler.plan import Change, Plan, selected_changes
+from reconciler.plan import Change, Plan, heals, selected_changes
 
 MAX_LISTED = 5  # prefixes named on the line; every one is also reported on its own line
 
@@ -35,7 +35,7 @@ class ApplyResult:
 
 
 def plan_exit_code(plan: Plan, heal: bool = False) -> int:
-    if plan.blocked or (not heal and any(change.conflict for change in plan.changes)):
+    if plan.blocked or (not heals(plan, heal) and any(c.conflict for c in plan.changes)):
         return EXIT_REFUSED
     return EXIT_CHANGED if plan.changes else EXIT_OK
 
@@ -61,6 +61,8 @@ def apply_outcome(result: ApplyResult, heal: bool, dry_run: bool, pod_pools: boo
         else f"applied {len(result.applied)} change(s) in {result.writes} write(s), "
         f"{result.conflicts_retried} re-read(s) after 412"
     ]
+    if plan.decommission is not None:
+        parts.append(f"decommission reviewed ({plan.decommission}): every route of ours goes")
     if result.skipped_conflicts:
         parts.append(
             f"skipped {len(result.skipped_conflicts)} (changed on Avi since the last apply; "

@@ -4,6 +4,9 @@ Identity is the prefix. For each prefix the plan says what apply would do to Avi
 after = target) and why: `git` when base -> target changed it (the change a reviewer approved),
 `drift` when git did not change it but Avi differs (someone changed Avi outside git). A git
 change whose live route no longer matches base has conflicting drift and is marked so.
+A plan toward a decommissioned manifest (a reviewed teardown) carries its reason: apply then
+removes every route of ours, drift and conflicting ones included, since the review approved
+removing them all.
 Pure: no I/O, plain data in and out.
 """
 
@@ -46,6 +49,7 @@ class Plan:
     changes: tuple[Change, ...]
     blocked: tuple[BlockedRoute, ...]
     warnings: tuple[str, ...]
+    decommission: str | None = None  # the reviewed teardown's reason
 
     @property
     def summary(self) -> dict[str, int]:
@@ -82,6 +86,7 @@ class Plan:
                 for b in self.blocked
             ],
             "warnings": list(self.warnings),
+            "decommission": self.decommission,
             "summary": self.summary,
         }
 
@@ -93,9 +98,10 @@ def three_way_plan(
     target: Sequence[Route],
     live: LiveState,
     blocked: Sequence[BlockedRoute] = (),
+    decommission: str | None = None,
 ) -> Plan:
     """`base` None means nothing was applied yet: then base is live, and every difference from
-    Avi is shown as a git change for review."""
+    Avi is shown as a git change for review. `decommission`: the target's teardown reason."""
     live_routes = {prefix: live_route.route for prefix, live_route in live.ours.items()}
     base_routes = live_routes if base is None else {route.prefix: route for route in base}
     target_routes = {route.prefix: route for route in target}
@@ -141,12 +147,19 @@ def three_way_plan(
             changes.append(Change(action, prefix, "git", before, wanted, adopted, conflict))
     changes.sort(key=lambda change: prefix_sort_key(change.prefix))
     blocked_routes.sort(key=lambda entry: route_sort_key(entry.route))
-    return Plan(cluster, vrf, tuple(changes), tuple(blocked_routes), live.warnings)
+    return Plan(cluster, vrf, tuple(changes), tuple(blocked_routes), live.warnings, decommission)
+
+
+def heals(plan: Plan, heal: bool) -> bool:
+    """Whether apply writes every change: with --heal, or for a reviewed teardown."""
+    return heal or plan.decommission is not None
 
 
 def selected_changes(plan: Plan, heal: bool) -> list[Change]:
-    """What apply writes: reviewed changes without conflicting drift; with --heal, everything."""
-    return [c for c in plan.changes if heal or (c.origin == "git" and not c.conflict)]
+    """What apply writes: reviewed changes without conflicting drift; with --heal (or for a
+    reviewed teardown), everything."""
+    everything = heals(plan, heal)
+    return [c for c in plan.changes if everything or (c.origin == "git" and not c.conflict)]
 
 
 def same_route(one: Route | None, other: Route | None) -> bool:

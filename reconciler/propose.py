@@ -75,7 +75,10 @@ def proposal_plan(store: GitStore, settings: ProposalSettings, avi: AviFactory) 
         committed = store.manifest_at(reviewed, target.cluster, target.vrf)
         base = committed.routes if committed else ()
     allowed, blocked = enforce(wanted.routes, plan_settings.policy)
-    return three_way_plan(target.cluster, target.vrf, base, allowed, offline_live(base), blocked)
+    live = offline_live(base)
+    return three_way_plan(
+        target.cluster, target.vrf, base, allowed, live, blocked, wanted.decommission
+    )
 
 
 def run_propose(
@@ -122,6 +125,9 @@ def plan_file_path(cluster: str, vrf: str) -> str:
 def pull_request_text(plan: Plan, evidence: list[str]) -> tuple[str, str, str | None]:
     """Title, body, and the full JSON plan when the body had to be summarised."""
     title = f"routes: {plan.cluster}/{plan.vrf}: {headline(plan).split(': ', 1)[1]}"
+    if plan.decommission is not None:
+        deleted = plan.summary["delete"]
+        title = f"routes: {plan.cluster}/{plan.vrf}: DECOMMISSION, {deleted} route(s) deleted"
     marker = f"<!-- route-reconciler:{plan.cluster}/{plan.vrf} -->"
     body = f"{marker}\n{render_markdown(plan, evidence)}"
     if len(body) <= BODY_LIMIT:

@@ -2,6 +2,9 @@
 on the proposal branch. Reads and computes everything before the first write, so a refusal or
 an error leaves git untouched.
 
+A decommissioned manifest (a reviewed teardown, or one proposed and not merged yet) is never
+rendered over: a cluster read must not bring back routes a review removed.
+
 Two manifests stand behind a render: the proposal's (its tip, or the reviewed ref when no
 proposal is open), which a node with a gap keeps its routes from and the commit builds on; and
 the reviewed one, which the route-loss guard measures against, so a read shrinking a little on
@@ -25,6 +28,10 @@ from reconciler.policy import RoutePolicy, blocked_reason
 from reconciler.routes import BlockedRoute, IpFamily, Route, RouteComputation, compute_routes
 
 COMMIT_DETAIL_LINES = 200
+
+
+class Decommissioned(GuardRefusal):
+    """The manifest marks a teardown, reviewed or proposed: render writes no routes for it."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,7 @@ def render(source: ClusterSource, store: GitStore, settings: RenderSettings) -> 
         if reviewed_commit == baseline
         else store.manifest_at(reviewed_commit, settings.cluster, settings.vrf)
     )
+    _refuse_decommissioned(path, settings, committed, reviewed)
     cluster = read_cluster(source, settings.cni_plugin, settings.cilium_namespace)
     policy = settings.policy.with_cilium_pools(cluster.cilium_config)
     computation = compute_routes(
@@ -113,6 +121,25 @@ def render(source: ClusterSource, store: GitStore, settings: RenderSettings) -> 
     )
 
 
+def _refuse_decommissioned(
+    path: str, settings: RenderSettings, proposal: Manifest | None, reviewed: Manifest | None
+) -> None:
+    if reviewed is not None and reviewed.decommission is not None:
+        raise Decommissioned(
+            f"render refused: {path} at {settings.reviewed_ref} is decommissioned (reason: "
+            f"{reviewed.decommission}); no routes are rendered for this cluster and VRF until a "
+            "reviewed pull request removes spec.decommission (or the file)"
+        )
+    if proposal is not None and proposal.decommission is not None:
+        branch = settings.proposal_branch
+        raise Decommissioned(
+            f"render refused: the open proposal {branch} decommissions {path} (reason: "
+            f"{proposal.decommission}); no routes are rendered while it is open. Merge it to "
+            f"remove the routes, or drop it: close its pull request and delete the branch "
+            f"{branch}, here and on the remote"
+        )
+
+
 def _refuse_route_loss(reviewed: Sequence[Route], manifest: Manifest, max_loss: float) -> None:
     removed = len({r.prefix for r in reviewed} - {r.prefix for r in manifest.routes})
     reason = route_loss_guard(len(reviewed), removed, len(manifest.routes), max_loss)
@@ -120,8 +147,10 @@ def _refuse_route_loss(reviewed: Sequence[Route], manifest: Manifest, max_loss: 
         raise GuardRefusal(f"render refused: {reason}")
 
 
-def commit_message(path: str, changes: list[RouteChange]) -> str:
-    lines = [f"routes: {path}: {summarize(changes)}", ""]
+def commit_message(path: str, changes: list[RouteChange], what: str | None = None) -> str:
+    """`what` leads the subject line, before the summary of the changes."""
+    subject = f"{what}: {summarize(changes)}" if what else summarize(changes)
+    lines = [f"routes: {path}: {subject}", ""]
     lines.extend(change.describe() for change in changes[:COMMIT_DETAIL_LINES])
     if len(changes) > COMMIT_DETAIL_LINES:
         lines.append(f"... and {len(changes) - COMMIT_DETAIL_LINES} more")

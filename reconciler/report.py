@@ -20,9 +20,26 @@ def headline(plan: Plan) -> str:
     )
 
 
+def teardown_banner(plan: Plan) -> str | None:
+    """What a reviewed teardown deletes, said before any table, so no reviewer misses it."""
+    if plan.decommission is None:
+        return None
+    deleted = sum(1 for change in plan.changes if change.action == "delete")
+    return (
+        f"DECOMMISSION of cluster {plan.cluster} in VRF {plan.vrf} (reason: {plan.decommission}): "
+        f"apply deletes every route of ours in this VRF, {deleted} listed below (drift and "
+        "routes changed on Avi included), and nothing else; foreign routes stay. "
+        "Later runs write no routes for this cluster until spec.decommission is removed in review"
+    )
+
+
 def render_text(plan: Plan, color: bool = False) -> str:
     lines = [headline(plan)]
-    rows = [_text_row(change) for change in plan.changes]
+    banner = teardown_banner(plan)
+    if banner:
+        lines.append(f"  {banner}")
+    teardown = plan.decommission is not None
+    rows = [_text_row(change, teardown) for change in plan.changes]
     widths = [max((len(row[i]) for row in rows), default=0) for i in range(4)]
     for change, row in zip(plan.changes, rows, strict=True):
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
@@ -47,8 +64,12 @@ def render_markdown(plan: Plan, evidence: Sequence[str] = ()) -> str:
     reviewed = [c for c in plan.changes if c.origin == "git"]
     drift = [c for c in plan.changes if c.origin == "drift"]
     parts = [f"### route-reconciler: `{plan.cluster}` / VRF `{plan.vrf}`", "", headline(plan) + "."]
+    banner = teardown_banner(plan)
+    if banner:
+        parts += ["", f"> [!WARNING]\n> **{banner}.**"]
     parts += _markdown_table("Reviewed changes", reviewed)
-    parts += _markdown_table("Drift (Avi changed outside git; applied only with `--heal`)", drift)
+    drift_applied = "deleted by the teardown" if plan.decommission else "applied only with `--heal`"
+    parts += _markdown_table(f"Drift (Avi changed outside git; {drift_applied})", drift)
     if plan.blocked:
         parts += ["", "#### Blocked", ""]
         parts += [
@@ -62,11 +83,11 @@ def render_markdown(plan: Plan, evidence: Sequence[str] = ()) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _text_row(change: Change) -> list[str]:
+def _text_row(change: Change, teardown: bool) -> list[str]:
     note = "adopted from AKO" if change.adopted else ""
     if change.conflict:
         note = f"CONFLICT: {change.conflict}"
-    elif change.origin == "drift":
+    elif change.origin == "drift" and not teardown:
         note = (note + "; " if note else "") + "applied only with --heal"
     return [
         change.origin,

@@ -62,7 +62,9 @@ def live_plan(store: GitStore, settings: PlanSettings, avi: AviFactory) -> Plan:
     base = load_base_routes(store, target)
     with avi() as client:
         vrf_uuid = str(client.find_vrf(target.vrf, target.cloud)["uuid"])
-        return plan_against(client, vrf_uuid, target, base, wanted.routes, settings.policy)[2]
+        return plan_against(
+            client, vrf_uuid, target, base, wanted.routes, settings.policy, wanted.decommission
+        )[2]
 
 
 def _target_commit(store: GitStore, settings: PlanSettings) -> str:

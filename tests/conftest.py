@@ -4,13 +4,17 @@ import sys
 import tempfile
 from pathlib import Path
 
+import git
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from cronjob import NODES, Job
+from helpers import cilium_config, cilium_node, init_repo, node
 from world import World
 
 from reconciler.sim.avi import AviSim
+from reconciler.sim.github import FakeGitHub
 from reconciler.sim.kube import FakeKubeApi
 
 
@@ -56,3 +60,25 @@ def serve(tmp_path):
     yield start
     for api in started:
         api.stop()
+
+
+@pytest.fixture
+def job(tmp_path, capsys, monkeypatch):
+    """The CronJob's world: a bare remote seeded with `main`, a two-node Cilium cluster, the
+    fake GitHub and the Avi stand-in; yields (Job, the fake cluster)."""
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_testtoken123")
+    monkeypatch.setenv("AVI_USERNAME", "admin")
+    monkeypatch.setenv("AVI_PASSWORD", "avi-secret-pw")
+    remote = git.Repo.init(tmp_path / "remote.git", bare=True, initial_branch="main")
+    seed = init_repo(tmp_path / "seed")
+    seed.create_remote("origin", remote.working_dir)
+    seed.git.push("origin", "main")
+    objects = [cilium_config()]
+    for name, cidr in NODES.items():
+        objects += [node(name, f"192.168.10.{name[1:]}"), cilium_node(name, [cidr])]
+    with (
+        FakeKubeApi(objects) as cluster,
+        AviSim(password="avi-secret-pw") as avi,
+        FakeGitHub(token="ghp_testtoken123", git_dir=remote.working_dir) as github,
+    ):
+        yield Job(tmp_path, capsys, cluster, github, avi, remote), cluster

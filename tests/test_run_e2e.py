@@ -8,100 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import git
-import pytest
-from helpers import cilium_config, cilium_node, init_repo, node, route
+from cronjob import Job, add_node, remove_node
+from helpers import cilium_config, route
 
-from reconciler.cli import main
 from reconciler.manifest import Manifest, manifest_path, render_manifest
-from reconciler.sim.avi import AviSim
-from reconciler.sim.github import FakeGitHub
-from reconciler.sim.kube import FakeKubeApi
-
-NODES = {"w1": "10.0.1.0/24", "w2": "10.0.2.0/24"}
-
-
-def add_node(cluster: FakeKubeApi, name: str, cidr: str) -> None:
-    cluster.apply(node(name, f"192.168.10.{name[1:]}"))
-    cluster.apply(cilium_node(name, [cidr]))
-
-
-def remove_node(cluster: FakeKubeApi, name: str) -> None:
-    cluster.delete("Node", name)
-    cluster.delete("CiliumNode", name)
-
-
-class Job:
-    def __init__(self, tmp_path, capsys, cluster, github, avi, remote):
-        self.tmp_path, self.capsys, self.github, self.avi, self.remote = (
-            tmp_path,
-            capsys,
-            github,
-            avi,
-            remote,
-        )
-        self.kubeconfig = str(cluster.write_kubeconfig(tmp_path / "kubeconfig"))
-        self.runs = 0
-
-    def run(self, *extra: str) -> tuple[int, str]:
-        """Each run starts from a fresh clone, like a CronJob pod."""
-        self.runs += 1
-        workdir = self.tmp_path / f"run-{self.runs}"
-        git.Repo.clone_from(self.remote.working_dir, workdir)
-        code = main(
-            [
-                "run",
-                "--cluster-name",
-                "c",
-                "--repo",
-                str(workdir),
-                "--kubeconfig",
-                self.kubeconfig,
-                "--github-repo",
-                "acme/routes",
-                "--github-api-url",
-                self.github.url,
-                "--avi-controller",
-                self.avi.url,
-                *extra,
-            ]
-        )
-        captured = self.capsys.readouterr()
-        return code, captured.out + captured.err
-
-    def merge(self, number: int) -> None:
-        """A reviewer presses merge: main gets a merge commit of the proposal branch."""
-        reviewer = git.Repo.clone_from(self.remote.working_dir, self.tmp_path / f"review-{number}")
-        reviewer.git.merge(
-            "--no-ff", "-m", f"Merge pull request #{number}", "origin/route-reconciler/c"
-        )
-        reviewer.git.push("origin", "main")
-        self.github.merge(number, reviewer.head.commit.hexsha)
-
-    def avi_routes(self) -> set[str]:
-        return {
-            f"{r['prefix']['ip_addr']['addr']}/{r['prefix']['mask']}"
-            for r in self.avi.vrf("global")["static_routes"]
-        }
-
-
-@pytest.fixture
-def job(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("GITHUB_TOKEN", "ghp_testtoken123")
-    monkeypatch.setenv("AVI_USERNAME", "admin")
-    monkeypatch.setenv("AVI_PASSWORD", "avi-secret-pw")
-    remote = git.Repo.init(tmp_path / "remote.git", bare=True, initial_branch="main")
-    seed = init_repo(tmp_path / "seed")
-    seed.create_remote("origin", remote.working_dir)
-    seed.git.push("origin", "main")
-    objects = [cilium_config()]
-    for name, cidr in NODES.items():
-        objects += [node(name, f"192.168.10.{name[1:]}"), cilium_node(name, [cidr])]
-    with (
-        FakeKubeApi(objects) as cluster,
-        AviSim(password="avi-secret-pw") as avi,
-        FakeGitHub(token="ghp_testtoken123", git_dir=remote.working_dir) as github,
-    ):
-        yield Job(tmp_path, capsys, cluster, github, avi, remote), cluster
 
 
 def test_pull_request_lifecycle_then_apply_after_merge(job):

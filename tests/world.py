@@ -37,15 +37,22 @@ class World:
 
     # given
     def reviewed(
-        self, *routes: str, cluster: str = "c", push: bool = True, branch: str = "main"
+        self,
+        *routes: str,
+        cluster: str = "c",
+        push: bool = True,
+        branch: str = "main",
+        decommission: str | None = None,
     ) -> str:
-        """Commit a manifest of `routes` on `branch` and, as a merged PR would be, push it."""
+        """Commit a manifest of `routes` (or a teardown: `decommission`, its reason) on `branch`
+        and, as a merged PR would be, push it."""
         manifest = Manifest(
             cluster,
             "global",
             "Default-Cloud",
             "cilium-cluster-pool",
             tuple(route(text, cluster) for text in routes),
+            decommission,
         )
         self.repo.git.checkout("-B", branch)
         path = Path(self.repo.working_dir) / MANIFEST

@@ -9,11 +9,11 @@ import sys
 from collections.abc import Sequence
 
 from reconciler import __version__
-from reconciler.cli import apply, check, demo, plan, propose, render, run, sim
+from reconciler.cli import apply, check, decommission, demo, plan, propose, render, run, sim
 from reconciler.errors import EXIT_ERROR, InputError, ReconcilerError
 from reconciler.settings import configured_defaults
 
-COMMANDS = (render, check, plan, apply, propose, run, demo, sim)
+COMMANDS = (render, check, plan, apply, propose, decommission, run, demo, sim)
 
 
 class _OneLineFormatter(logging.Formatter):

@@ -11,6 +11,7 @@ import os
 from reconciler.apply import ApplySettings, Target
 from reconciler.avi.client import AviClient, AviSettings
 from reconciler.check import CheckSettings
+from reconciler.decommission import DecommissionSettings
 from reconciler.errors import InputError
 from reconciler.gitstore import GitStore, proposal_branch
 from reconciler.ipam.kube import KubeSource, api_client
@@ -111,19 +112,28 @@ def apply_settings(args: argparse.Namespace) -> ApplySettings:
     )
 
 
-def plan_settings(args: argparse.Namespace, source: TargetSource = "proposal") -> PlanSettings:
+def plan_settings(
+    args: argparse.Namespace, source: TargetSource = "proposal", policy: RoutePolicy | None = None
+) -> PlanSettings:
     return PlanSettings(
         target=_target(args),
         branch=proposal_branch(args.cluster_name, args.branch),
         reviewed_ref=args.reviewed_ref,
         remote=args.remote,
         source=source,
-        policy=route_policy(args),
+        policy=route_policy(args) if policy is None else policy,
     )
 
 
 def proposal_settings(args: argparse.Namespace) -> ProposalSettings:
     return ProposalSettings(plan_settings(args), read_avi=avi_configured(args))
+
+
+def decommission_settings(args: argparse.Namespace) -> DecommissionSettings:
+    """A teardown proposes no route, so no route policy applies to it."""
+    plan = plan_settings(args, policy=RoutePolicy())
+    proposal = ProposalSettings(plan, read_avi=avi_configured(args))
+    return DecommissionSettings(proposal, args.reason, propose=not args.no_propose)
 
 
 def job_settings(args: argparse.Namespace) -> JobSettings:
