@@ -15,7 +15,7 @@ from helpers import DATA, init_repo, live_source, run_cli, write_objects
 from reconciler.ako_values import from_ako_values
 from reconciler.errors import ApiError, InputError
 from reconciler.ipam.kube import KubeSource
-from reconciler.ipam.model import CALICO_CRD, OPENSHIFT_CRD, ClusterIpam
+from reconciler.ipam.model import BLOCK_AFFINITIES, CALICO_CRD, OPENSHIFT_CRD, ClusterIpam
 from reconciler.ipam.read import read_cluster
 from reconciler.ipam.snapshot import SnapshotSource
 from reconciler.ipam.source import CUSTOM_RESOURCES
@@ -146,7 +146,7 @@ def test_an_expired_continue_token_restarts_the_block_list(serve):
     api, kubeconfig = serve(many_blocks(6))
     api.fail("blockaffinities.crd.projectcalico.org", 410, on_page=2)
     source = live(kubeconfig, page_size=5)
-    blocks = source.block_affinities()
+    blocks = source.custom_objects(BLOCK_AFFINITIES)
     assert len(blocks) == 12 and len({b["metadata"]["name"] for b in blocks}) == 12
 
 
@@ -309,7 +309,7 @@ def test_fake_api_serves_the_cni_resources_like_ciliumnodes(crd, serve):
     api, kubeconfig = serve(objects)
     source = live(kubeconfig, page_size=2)
     assert source.crd_served(crd)
-    listed = source.block_affinities() if crd == CALICO_CRD else source.host_subnets()
+    listed = source.custom_objects(resource)
     assert [(o["kind"], o["metadata"]["name"]) for o in listed] == [
         (resource.kind, f"x{i}") for i in range(3)
     ]
@@ -320,7 +320,7 @@ def test_fake_api_serves_the_cni_resources_like_ciliumnodes(crd, serve):
     assert not source.crd_served(crd)
     assert api.objects(resource.kind) == []
     with pytest.raises(InputError, match="not served"):
-        source.block_affinities() if crd == CALICO_CRD else source.host_subnets()
+        source.custom_objects(resource)
 
 
 def test_snapshot_counts_a_dumped_crd_as_served(tmp_path):

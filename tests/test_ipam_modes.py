@@ -7,8 +7,10 @@ import pytest
 
 from reconciler.ako_values import AKO_CNI_PLUGINS
 from reconciler.errors import InputError
+from reconciler.ipam.antrea import TRANSPORT_ANNOTATION as ANTREA
 from reconciler.ipam.model import CALICO_CRD, OPENSHIFT_CRD, IpamMode
 from reconciler.ipam.modes import CNI_PLUGIN_CHOICES, CniEvidence, decide_mode
+from reconciler.ipam.ovn_kubernetes import SUBNETS_ANNOTATION as OVN
 from reconciler.ipam.registry import BY_MODE, CNIS, REFUSED_PLUGINS, AnnotatedNodes
 
 CM = "kube-system/cilium-config"
@@ -111,12 +113,12 @@ def test_auto_refuses_a_chained_cilium():
             f"CRD {OPENSHIFT_CRD} is served (OpenShift SDN)",
         ),
         (
-            CniEvidence(nodes=3, ovn_annotated=2),
+            CniEvidence(nodes=3, annotated={OVN: 2}),
             IpamMode.OVN_KUBERNETES_ANNOTATION,
             "2 of 3 Node(s) carry annotation k8s.ovn.org/node-subnets (OVN-Kubernetes)",
         ),
         (
-            CniEvidence(nodes=3, antrea_annotated=3),
+            CniEvidence(nodes=3, annotated={ANTREA: 3}),
             IpamMode.ANTREA_NODE,
             "3 of 3 Node(s) carry annotation node.antrea.io/transport-addresses (Antrea)",
         ),
@@ -130,7 +132,7 @@ def test_auto_without_cilium_config_follows_the_one_cni_it_finds(evidence, mode,
 
 
 def test_auto_ignores_other_cnis_when_cilium_config_decides():
-    evidence = CniEvidence(served_crds=(CALICO_CRD,), nodes=1, ovn_annotated=1)
+    evidence = CniEvidence(served_crds=(CALICO_CRD,), nodes=1, annotated={OVN: 1})
     assert decide_mode("auto", {"ipam": "kubernetes"}, CM, evidence).mode is (
         IpamMode.KUBERNETES_HOST_SCOPE
     )
@@ -140,9 +142,15 @@ def test_auto_ignores_other_cnis_when_cilium_config_decides():
     ("evidence", "named"),
     [
         (CniEvidence(served_crds=(CALICO_CRD, OPENSHIFT_CRD)), ["calico", "openshift"]),
-        (CniEvidence(served_crds=(OPENSHIFT_CRD,), nodes=4, ovn_annotated=4), ["openshift", "ovn"]),
-        (CniEvidence(served_crds=(CALICO_CRD,), nodes=2, antrea_annotated=1), ["calico", "antrea"]),
-        (CniEvidence(nodes=2, ovn_annotated=1, antrea_annotated=1), ["ovn-kubernetes", "antrea"]),
+        (
+            CniEvidence(served_crds=(OPENSHIFT_CRD,), nodes=4, annotated={OVN: 4}),
+            ["openshift", "ovn"],
+        ),
+        (
+            CniEvidence(served_crds=(CALICO_CRD,), nodes=2, annotated={ANTREA: 1}),
+            ["calico", "antrea"],
+        ),
+        (CniEvidence(nodes=2, annotated={OVN: 1, ANTREA: 1}), ["ovn-kubernetes", "antrea"]),
     ],
 )
 def test_auto_never_guesses_between_two_cnis(evidence, named):

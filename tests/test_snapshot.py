@@ -9,6 +9,7 @@ import yaml
 from helpers import cilium_config, cilium_node, node
 
 from reconciler.errors import InputError
+from reconciler.ipam.model import CILIUM_NODES
 from reconciler.ipam.snapshot import SnapshotSource
 
 OBJECTS = [node("w1", "192.168.10.11"), cilium_node("w1", ["10.0.1.0/24"])]
@@ -35,7 +36,7 @@ def test_kubectl_formats(tmp_path, write):
     write(path)
     source = SnapshotSource([path])
     assert [n["metadata"]["name"] for n in source.nodes()] == ["w1"]
-    assert [n["metadata"]["name"] for n in source.cilium_nodes()] == ["w1"]
+    assert [n["metadata"]["name"] for n in source.custom_objects(CILIUM_NODES)] == ["w1"]
 
 
 def test_several_files_and_typed_lists(tmp_path):

@@ -20,7 +20,6 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
 from reconciler.errors import ApiError, InputError
-from reconciler.ipam.model import BLOCK_AFFINITIES, CILIUM_NODES, HOST_SUBNETS
 from reconciler.ipam.source import CUSTOM_RESOURCES, CustomResource, RawObject
 
 PAGE_SIZE = 500
@@ -78,16 +77,6 @@ class KubeSource:
 
     def nodes(self) -> list[RawObject]:
         return self._list_core("nodes", self.core.list_node)
-
-    # The existing CNIs' resources by name, as callers listed them before custom_objects.
-    def cilium_nodes(self) -> list[RawObject]:
-        return self.custom_objects(CILIUM_NODES)
-
-    def block_affinities(self) -> list[RawObject]:
-        return self.custom_objects(BLOCK_AFFINITIES)
-
-    def host_subnets(self) -> list[RawObject]:
-        return self.custom_objects(HOST_SUBNETS)
 
     def crd_served(self, crd: str) -> bool:
         return self.serves(CUSTOM_RESOURCES[crd])

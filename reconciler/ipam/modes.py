@@ -10,12 +10,10 @@ means which mode, and what counts as a trace, is the registry's table.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import InitVar, dataclass, field
+from dataclasses import dataclass, field
 
 from reconciler.errors import InputError
-from reconciler.ipam.antrea import TRANSPORT_ANNOTATION
 from reconciler.ipam.model import IpamMode
-from reconciler.ipam.ovn_kubernetes import SUBNETS_ANNOTATION
 from reconciler.ipam.registry import (
     ANNOTATIONS,
     CNIS,
@@ -58,20 +56,12 @@ class CniEvidence:
     """What `auto` saw of the other CNIs, looked at only when cilium-config is absent.
 
     `served_crds`: which of the registry's trace CRDs the API serves. `annotated`: for each trace
-    annotation, how many of the `nodes` Nodes carry it. `ovn_annotated` and `antrea_annotated`
-    give the same counts by CNI name, as callers wrote them before the registry.
+    annotation, how many of the `nodes` Nodes carry it.
     """
 
     served_crds: tuple[str, ...] = ()
     nodes: int = 0
     annotated: Mapping[str, int] = field(default_factory=dict)
-    ovn_annotated: InitVar[int] = 0
-    antrea_annotated: InitVar[int] = 0
-
-    def __post_init__(self, ovn_annotated: int, antrea_annotated: int) -> None:
-        by_name = {SUBNETS_ANNOTATION: ovn_annotated, TRANSPORT_ANNOTATION: antrea_annotated}
-        counted = {annotation: count for annotation, count in by_name.items() if count}
-        object.__setattr__(self, "annotated", {**counted, **self.annotated})
 
 
 def normalize_plugin(cni_plugin: str) -> str:

@@ -16,7 +16,6 @@ import yaml
 from reconciler import yamlio
 from reconciler.checked_resources import CHECKED_KINDS
 from reconciler.errors import InputError
-from reconciler.ipam.model import BLOCK_AFFINITIES, CILIUM_NODES, HOST_SUBNETS
 from reconciler.ipam.source import CUSTOM_RESOURCES, CustomResource, RawObject
 
 _KINDS = {"Node", "ConfigMap", "Service", "CustomResourceDefinition", *CHECKED_KINDS} | {
@@ -57,16 +56,6 @@ class SnapshotSource:
 
     def custom_objects(self, resource: CustomResource) -> list[RawObject]:
         return self._by_kind[resource.kind]
-
-    # The existing CNIs' resources by name, as callers listed them before custom_objects.
-    def cilium_nodes(self) -> list[RawObject]:
-        return self.custom_objects(CILIUM_NODES)
-
-    def block_affinities(self) -> list[RawObject]:
-        return self.custom_objects(BLOCK_AFFINITIES)
-
-    def host_subnets(self) -> list[RawObject]:
-        return self.custom_objects(HOST_SUBNETS)
 
     def crd_served(self, crd: str) -> bool:
         if self._by_kind[CUSTOM_RESOURCES[crd].kind]:
