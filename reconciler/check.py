@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from reconciler.addresses import IPNetwork
 from reconciler.checked_resources import (
     AVI_INFRA_SETTINGS,
     CILIUM_BGP_ADVERTISEMENTS,
@@ -45,6 +46,7 @@ class CheckSettings:
     cloud: str = "Default-Cloud"
     se_groups: tuple[str, ...] = ("Default-Group",)
     read_avi: bool = False
+    node_networks: tuple[IPNetwork, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,9 @@ class CheckResult:
 
 def run_check(source: ClusterSource, avi: AviFactory, settings: CheckSettings) -> CheckResult:
     cluster = read_cluster(source, settings.cni_plugin, settings.cilium_namespace)
-    computation = compute_routes(cluster.ipam, settings.cluster, settings.ip_family)
+    computation = compute_routes(
+        cluster.ipam, settings.cluster, settings.ip_family, node_networks=settings.node_networks
+    )
     findings = sctp_findings(
         cluster.cilium_config, source.services(), cluster.nodes, settings.expect_sctp
     )

@@ -91,6 +91,7 @@ def render(source: ClusterSource, store: GitStore, settings: RenderSettings) -> 
         settings.ip_family,
         committed_routes,
         partial(blocked_reason, policy=policy),
+        node_networks=policy.node_networks,
     )
     manifest = Manifest(
         settings.cluster,

@@ -1,10 +1,8 @@
 """Pure route computation: per-node IPAM data -> validated, conflict-free static routes.
 
 Rules (each has a test in tests/test_routes.py):
-- one route per (node, pod CIDR) for each address family in which the node has a next hop:
-  the CNI's own address of that family for the node when its reader found one (Calico's
-  annotations, Antrea's transport addresses: `NodeIpam.next_hops`), else the node's first
-  InternalIP of that family;
+- one route per (node, pod CIDR) for each address family in which the node has a next hop
+  (next_hop.py: AKO's rule, or with node networks the node's address inside them);
 - CIDRs are parsed and normalised; host bits or an unparsable value are an error for that node;
 - an address that can never be a node's, or a prefix that can never be a pod network
   (addresses.py), is an error for that node;
@@ -18,11 +16,12 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
-from reconciler.addresses import IPAddress, IPNetwork, never_a_next_hop, never_a_pod_network
+from reconciler.addresses import IPAddress, IPNetwork, never_a_pod_network
 from reconciler.ipam.model import ClusterIpam, NodeIpam
+from reconciler.next_hop import NextHopChoice, choose_next_hops
 
 ROUTE_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
 
@@ -59,6 +58,8 @@ class RouteComputation:
     errors: tuple[str, ...]
     conflicts: tuple[str, ...]
     blocked: tuple[BlockedRoute, ...] = ()
+    # Per node and family that got a route: which address is the next hop, and why.
+    next_hops: tuple[NextHopChoice, ...] = ()
 
 
 def route_id(cluster: str, prefix: IPNetwork) -> str:
@@ -101,10 +102,12 @@ def compute_routes(
     ip_family: IpFamily = IpFamily.V4_V6,
     committed: Sequence[Route] = (),
     blocks: Callable[[Route], str | None] | None = None,
+    node_networks: Sequence[IPNetwork] = (),
 ) -> RouteComputation:
     """`blocks` is the route policy: why a new route may not be written, or None. A node with a
     blocked route keeps its committed routes of that family, so a block never becomes a
-    deletion; blocked routes take no part in conflicts, so they cannot knock out others."""
+    deletion; blocked routes take no part in conflicts, so they cannot knock out others.
+    `node_networks`, when given, choose each node's next hop (next_hop.py)."""
     committed_by_node: dict[str, list[Route]] = {}
     for route in committed:
         committed_by_node.setdefault(route.node, []).append(route)
@@ -112,11 +115,14 @@ def compute_routes(
     errors: list[str] = list(ipam.errors)
     blocked: list[BlockedRoute] = []
     candidates: list[Route] = []
+    next_hops: list[NextHopChoice] = []
     for node in ipam.nodes:
-        routes, node_warnings, node_errors, gaps = _node_routes(node, cluster, ip_family)
-        warnings.extend(node_warnings)
-        errors.extend(node_errors)
-        for route in routes:
+        found = _node_routes(node, cluster, ip_family, node_networks)
+        warnings.extend(found.warnings)
+        errors.extend(found.errors)
+        next_hops.extend(found.next_hops)
+        gaps = found.gaps
+        for route in found.routes:
             reason = blocks(route) if blocks is not None else None
             if reason:
                 blocked.append(BlockedRoute(route, reason))
@@ -131,86 +137,77 @@ def compute_routes(
                 f"node {node.name}: keeps its {len(kept)} committed route(s) while its IPAM "
                 "data or addresses are missing, invalid or blocked"
             )
-        candidates.extend([r for r in routes if r.prefix.version not in gaps] + kept)
+        candidates.extend([r for r in found.routes if r.prefix.version not in gaps] + kept)
     accepted, conflicts = _drop_conflicts(candidates)
     return RouteComputation(
-        sort_routes(accepted), tuple(warnings), tuple(errors), tuple(conflicts), tuple(blocked)
+        sort_routes(accepted),
+        tuple(warnings),
+        tuple(errors),
+        tuple(conflicts),
+        tuple(blocked),
+        tuple(next_hops),
     )
 
 
+@dataclass
+class _NodeRoutes:
+    """`gaps`: the address families whose data has a gap; for those the node keeps its
+    committed routes, since a transient gap must not become a deletion."""
+
+    routes: list[Route] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    gaps: set[int] = field(default_factory=set)
+    next_hops: list[NextHopChoice] = field(default_factory=list)
+
+
 def _node_routes(
-    node: NodeIpam, cluster: str, ip_family: IpFamily
-) -> tuple[list[Route], list[str], list[str], set[int]]:
-    """Routes, warnings, errors, and the address families whose data has a gap: for those the
-    node keeps its committed routes, since a transient gap must not become a deletion."""
-    warnings: list[str] = []
-    errors: list[str] = []
+    node: NodeIpam, cluster: str, ip_family: IpFamily, node_networks: Sequence[IPNetwork]
+) -> _NodeRoutes:
+    found = _NodeRoutes()
     if node.ipam_invalid:
-        errors.append(f"node {node.name}: {node.ipam_invalid}")
+        found.errors.append(f"node {node.name}: {node.ipam_invalid}")
     if node.ipam_missing:
-        warnings.append(f"node {node.name}: {node.ipam_missing}; {node.pod_cidr_source}")
-    next_hops, ip_errors = _next_hops(node)
-    errors.extend(ip_errors)
-    field = node.pod_cidr_source.rsplit(" ", 1)[-1]
+        found.warnings.append(f"node {node.name}: {node.ipam_missing}; {node.pod_cidr_source}")
+    next_hops = choose_next_hops(node, node_networks)
+    found.errors.extend(next_hops.errors)
+    field_name = node.pod_cidr_source.rsplit(" ", 1)[-1]
     prefixes: dict[IPNetwork, None] = {}
     for index, text in enumerate(node.pod_cidrs):
         where = (
             node.pod_cidr_fields[index]
             if index < len(node.pod_cidr_fields)
-            else f"{field}[{index}]"
+            else f"{field_name}[{index}]"
         )
         try:
             prefix = parse_cidr(text)
         except ValueError as problem:
-            errors.append(f"node {node.name}: {where} {text[:80]!r} {problem}")
+            found.errors.append(f"node {node.name}: {where} {text[:80]!r} {problem}")
             continue
         never = never_a_pod_network(prefix)
         if never:
-            errors.append(f"node {node.name}: {where} {text[:80]!r} {never}")
+            found.errors.append(f"node {node.name}: {where} {text[:80]!r} {never}")
         else:
             prefixes.setdefault(prefix, None)
-    if errors or node.ipam_missing:
-        return [], warnings, errors, {4, 6}
-    routes: list[Route] = []
-    gaps: set[int] = set()
+    if found.errors or node.ipam_missing:
+        found.gaps.update((4, 6))
+        return found
+    used: dict[int, NextHopChoice] = {}
     for prefix in prefixes:
         if not ip_family.allows(prefix.version):
             continue
-        next_hop = next_hops.get(prefix.version)
-        if next_hop is None:
-            warnings.append(
-                f"node {node.name}: no IPv{prefix.version} InternalIP in "
-                f"status.addresses; no new route for {prefix}"
+        choice = next_hops.chosen.get(prefix.version)
+        if choice is None:
+            found.warnings.append(
+                f"node {node.name}: {next_hops.missing[prefix.version]}; "
+                f"no new route for {prefix}"
             )
-            gaps.add(prefix.version)
+            found.gaps.add(prefix.version)
             continue
-        routes.append(Route(prefix, next_hop, node.name, route_id(cluster, prefix)))
-    return routes, warnings, errors, gaps
-
-
-def _next_hops(node: NodeIpam) -> tuple[dict[int, IPAddress], list[str]]:
-    """Per family, the CNI's first candidate, else the first InternalIP, as AKO chooses it; a
-    chosen address that can never be a node's is an error for the node, not skipped."""
-    chosen: dict[int, tuple[IPAddress, str]] = {}
-    errors: list[str] = []
-    sources = [(c.address.strip(), c.source) for c in node.next_hops] + [
-        (text, f"status.addresses InternalIP[{index}]")
-        for index, text in enumerate(node.internal_ips)
-    ]
-    for text, source in sources:
-        try:
-            if "%" in text:  # a zone id is meaningless to Avi
-                raise ValueError(text)
-            address = ipaddress.ip_address(text)
-        except ValueError:
-            errors.append(f"node {node.name}: {source} {text[:80]!r} is not an IP address")
-            continue
-        chosen.setdefault(address.version, (address, source))
-    for address, source in chosen.values():
-        never = never_a_next_hop(address)
-        if never:
-            errors.append(f"node {node.name}: {source} {str(address)!r} {never}")
-    return {version: address for version, (address, _) in chosen.items()}, errors
+        used[prefix.version] = choice
+        found.routes.append(Route(prefix, choice.address, node.name, route_id(cluster, prefix)))
+    found.next_hops.extend(used.values())
+    return found
 
 
 def _drop_conflicts(candidates: Sequence[Route]) -> tuple[list[Route], list[str]]:

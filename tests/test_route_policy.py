@@ -155,9 +155,9 @@ def test_apply_blocks_what_can_never_be_a_route_without_any_settings(world):
     ("w2", "args", "reason"),
     [
         (
-            node("w2", "172.16.0.2"),
-            ("--node-network", "192.168.10.0/24"),
-            "next hop 172.16.0.2 lies outside the node networks",
+            node("w2", "192.168.10.2"),
+            ("--min-prefix-length", "16"),
+            "10.96.0.0/12 is shorter than the minimum prefix length /16",
         ),
         (
             node("w2", "192.168.10.2"),
@@ -165,7 +165,7 @@ def test_apply_blocks_what_can_never_be_a_route_without_any_settings(world):
             "10.96.0.0/12 lies outside the pod pools",
         ),
     ],
-    ids=["next-hop-outside-the-node-networks", "prefix-outside-the-pools"],
+    ids=["prefix-shorter-than-the-minimum", "prefix-outside-the-pools"],
 )
 def test_a_policy_block_keeps_the_committed_route_through_git(tmp_path, capsys, w2, args, reason):
     """A blocked route once went missing from the commit: a policy block became a deletion."""
@@ -190,7 +190,7 @@ def test_a_policy_block_keeps_the_committed_route_through_git(tmp_path, capsys, 
     )
     assert render(before)[0] == 2
     repo.git.merge("--ff-only", "route-reconciler/c")
-    w2_cidr = "10.96.0.0/12" if "pools" in reason else "10.0.2.0/24"
+    w2_cidr = "10.96.0.0/12"
     w3 = [node("w3", "192.168.10.3"), cilium_node("w3", ["10.0.3.0/24"])]
     after = snapshot("after.yaml", *w1, w2, cilium_node("w2", [w2_cidr]), *w3)
     code, _, err = render(after)

@@ -31,8 +31,19 @@ def test_route_rule(case, tmp_path):
     if "mode" in case:
         assert cluster.ipam.mode == case["mode"]
     committed = [route(text) for text in case.get("committed", [])]
-    result = compute_routes(cluster.ipam, "c", IpFamily(case.get("ipFamily", "V4_V6")), committed)
+    result = compute_routes(
+        cluster.ipam,
+        "c",
+        IpFamily(case.get("ipFamily", "V4_V6")),
+        committed,
+        node_networks=[ipaddress.ip_network(n) for n in case.get("nodeNetworks", [])],
+    )
     assert [route_text(r) for r in result.routes] == case["routes"]
+    if "otherNextHops" in case:
+        elsewhere = [c.describe() for c in result.next_hops if not c.is_first_internal_ip]
+        assert len(elsewhere) == len(case["otherNextHops"]), elsewhere
+        for fragment, line in zip(case["otherNextHops"], elsewhere, strict=True):
+            assert fragment in line, (fragment, line)
     for kind in ("warnings", "errors", "conflicts"):
         produced = getattr(result, kind)
         expected = case.get(kind, [])

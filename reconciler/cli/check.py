@@ -10,9 +10,10 @@ from reconciler.cli.options import (
     add_avi_options,
     add_cluster_name,
     add_cluster_options,
+    add_node_network_option,
     add_vrf_and_cloud,
 )
-from reconciler.cli.output import print_ipam, print_problems
+from reconciler.cli.output import print_ipam, print_next_hops, print_problems
 from reconciler.cli.wiring import avi_client, check_settings, cluster_source
 from reconciler.errors import EXIT_ERROR, EXIT_OK
 
@@ -31,6 +32,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         action="store_true",
         help="check SCTP readiness even if no Service declares an SCTP port yet",
     )
+    add_node_network_option(parser)
     add_vrf_and_cloud(parser)
     parser.add_argument(
         "--se-group",
@@ -49,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     print_ipam(result.cluster.ipam)
     counts = ", ".join(f"{name}: {count}" for name, count in result.cluster.ipam.counts.items())
     print(f"{counts}, routes: {len(result.computation.routes)}")
+    print_next_hops(result.computation.next_hops)
     print_problems(result.computation)
     for finding in result.findings:
         print(f"{finding.status}: {finding.message}")

@@ -184,11 +184,16 @@ def add_policy_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="shortest IPv6 prefix allowed; default 32",
     )
-    group.add_argument(
+    add_node_network_option(group)
+
+
+def add_node_network_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
         "--node-network",
         action="append",
         metavar="CIDR",
-        help="network every next hop must lie in (repeatable)",
+        help="network the Service Engines reach the nodes on (repeatable): each node's next hop "
+        "is its address inside one, and every next hop must lie in one",
     )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reconciler.ipam.model import ClusterIpam
+from reconciler.next_hop import NextHopChoice
 from reconciler.outcome import ApplyResult
 from reconciler.routes import BlockedRoute, RouteComputation
 
@@ -39,6 +40,18 @@ class Log:
 def print_ipam(ipam: ClusterIpam, log: Log | None = None) -> None:
     (log or Log()).event(
         "info", f"IPAM mode: {ipam.mode} ({'; '.join(ipam.evidence)})", mode=str(ipam.mode)
+    )
+
+
+def print_next_hops(choices: Sequence[NextHopChoice]) -> None:
+    """A line per node and family whose next hop is not its first InternalIP, then the count."""
+    others = [choice for choice in choices if not choice.is_first_internal_ip]
+    for choice in others:
+        print(f"next hop: {choice.describe()}")
+    routed, elsewhere = len({c.node for c in choices}), len({c.node for c in others})
+    print(
+        f"next hops: {routed} node(s) routed, {elsewhere} of them through an address other "
+        "than their first InternalIP"
     )
 
 

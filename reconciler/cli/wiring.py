@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from reconciler.addresses import IPNetwork
 from reconciler.apply import ApplySettings, Target
 from reconciler.avi.client import AviClient, AviSettings
 from reconciler.check import CheckSettings
@@ -71,8 +72,12 @@ def route_policy(args: argparse.Namespace) -> RoutePolicy:
         pod_pools=tuple(parse_networks(args.allowed_pod_cidr or (), "--allowed-pod-cidr")),
         min_prefix_v4=args.min_prefix_length,
         min_prefix_v6=args.min_prefix_length_v6,
-        node_networks=tuple(parse_networks(args.node_network or (), "--node-network")),
+        node_networks=node_networks(args),
     )
+
+
+def node_networks(args: argparse.Namespace) -> tuple[IPNetwork, ...]:
+    return tuple(parse_networks(args.node_network or (), "--node-network"))
 
 
 def render_settings(args: argparse.Namespace) -> RenderSettings:
@@ -156,6 +161,7 @@ def check_settings(args: argparse.Namespace) -> CheckSettings:
         cloud=args.cloud,
         se_groups=tuple(args.se_group or ["Default-Group"]),
         read_avi=avi_configured(args),
+        node_networks=node_networks(args),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from reconciler.ipam.host_scope import read_node_spec
-from reconciler.ipam.model import NextHopCandidate, NodeIpam
+from reconciler.ipam.model import AddressOrigin, NextHopCandidate, NodeIpam
 from reconciler.ipam.raw import RawObject, annotations_of, per_node
 
 TRANSPORT_ANNOTATION = "node.antrea.io/transport-addresses"
@@ -21,11 +21,11 @@ def _read_antrea_node(name: str, node: RawObject) -> NodeIpam:
     field = f"metadata.annotations[{TRANSPORT_ANNOTATION}]"
     entries = [entry.strip() for entry in str(raw).split(",")]
     candidates = tuple(
-        NextHopCandidate(entry, f"{field}[{index}]")
+        NextHopCandidate(entry, f"{field}[{index}]", AddressOrigin.CNI)
         for index, entry in reversed(list(enumerate(entries)))
         if entry
     )
-    return replace(ipam, next_hops=candidates)
+    return replace(ipam, addresses=candidates + ipam.addresses)
 
 
 read_antrea = per_node(_read_antrea_node)

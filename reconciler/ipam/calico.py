@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from reconciler.ipam.model import CniRead, NextHopCandidate
+from reconciler.ipam.model import AddressOrigin, CniRead, NextHopCandidate
 from reconciler.ipam.raw import CidrsByNode, Named, RawObject, annotations_of, by_name, some
 
 IPV4_ANNOTATION = "projectcalico.org/IPv4Address"
@@ -91,6 +91,10 @@ def _next_hops(node: RawObject) -> tuple[NextHopCandidate, ...]:
         value = str(found.get(key) or "").strip()
         if value:
             candidates.append(
-                NextHopCandidate(value.split("/", 1)[0].strip(), f"metadata.annotations[{key}]")
+                NextHopCandidate(
+                    value.split("/", 1)[0].strip(),
+                    f"metadata.annotations[{key}]",
+                    AddressOrigin.CNI,
+                )
             )
     return tuple(candidates)

@@ -1,18 +1,29 @@
-"""Cilium cluster-pool and multi-pool: the pod CIDRs are on the CiliumNode named like each Node;
-the next hop is the Node's InternalIP, never a CiliumNode address (CiliumInternalIP is inside the
-pod range)."""
+"""Cilium cluster-pool and multi-pool: the pod CIDRs are on the CiliumNode named like each Node.
+The next hop is the Node's InternalIP; the CiliumNode's own InternalIP entries are candidates after
+them, which only a node network ever chooses (its CiliumInternalIP is inside the pod range and is
+never one)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
 from reconciler.errors import brief
-from reconciler.ipam.model import CniRead, NodeIpam
-from reconciler.ipam.raw import Named, RawObject, Reader, by_name, cidr_list, dig, internal_ips
+from reconciler.ipam.model import AddressOrigin, CniRead, NextHopCandidate, NodeIpam
+from reconciler.ipam.raw import (
+    Named,
+    RawObject,
+    Reader,
+    by_name,
+    cidr_list,
+    dig,
+    internal_ip_candidates,
+    node_addresses,
+)
 
 _NO_CILIUM_NODE = "no CiliumNode of that name exists yet"
 
-CiliumNodeReader = Callable[[str, RawObject, RawObject | None], NodeIpam]
+Addresses = tuple[NextHopCandidate, ...]
+CiliumNodeReader = Callable[[str, Addresses, RawObject | None], NodeIpam]
 
 
 def _with_cilium_nodes(read_node: CiliumNodeReader) -> Reader:
@@ -22,7 +33,10 @@ def _with_cilium_nodes(read_node: CiliumNodeReader) -> Reader:
         by_node = dict(by_name(cilium_nodes, "CiliumNode"))
         strays = sorted(set(by_node) - {name for name, _ in nodes})
         return CniRead(
-            tuple(read_node(name, node, by_node.get(name)) for name, node in nodes),
+            tuple(
+                read_node(name, _addresses(node, by_node.get(name)), by_node.get(name))
+                for name, node in nodes
+            ),
             tuple(
                 f"CiliumNode {name}: no Node of that name exists; its CIDRs are not routed"
                 for name in strays
@@ -32,8 +46,16 @@ def _with_cilium_nodes(read_node: CiliumNodeReader) -> Reader:
     return read
 
 
-def _read_pod_cidrs(name: str, node: RawObject, cilium_node: RawObject | None) -> NodeIpam:
-    ips = internal_ips(node)
+def _addresses(node: RawObject, cilium_node: RawObject | None) -> Addresses:
+    return node_addresses(node) + internal_ip_candidates(
+        dig(cilium_node, "spec", "addresses"),
+        "ip",
+        "CiliumNode spec.addresses",
+        AddressOrigin.CILIUM_NODE,
+    )
+
+
+def _read_pod_cidrs(name: str, ips: Addresses, cilium_node: RawObject | None) -> NodeIpam:
     source = f"CiliumNode {name} spec.ipam.podCIDRs"
     if cilium_node is None:
         return NodeIpam(name, ips, (), source, ipam_missing=_NO_CILIUM_NODE)
@@ -49,9 +71,8 @@ def _read_pod_cidrs(name: str, node: RawObject, cilium_node: RawObject | None) -
     return cidr_list(name, ips, cidrs, f"CiliumNode {name}", "spec.ipam.podCIDRs")
 
 
-def _read_pools(name: str, node: RawObject, cilium_node: RawObject | None) -> NodeIpam:
+def _read_pools(name: str, ips: Addresses, cilium_node: RawObject | None) -> NodeIpam:
     """Multi-pool: every CIDR of every pool in spec.ipam.pools.allocated is routed."""
-    ips = internal_ips(node)
     field = "spec.ipam.pools.allocated"
     source = f"CiliumNode {name} {field}"
     if cilium_node is None:

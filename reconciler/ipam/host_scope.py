@@ -12,7 +12,7 @@ import ipaddress
 from dataclasses import replace
 
 from reconciler.ipam.model import NodeIpam
-from reconciler.ipam.raw import RawObject, annotations_of, cidr_list, internal_ips, per_node
+from reconciler.ipam.raw import RawObject, annotations_of, cidr_list, node_addresses, per_node
 
 POD_CIDRS_ANNOTATION = "ako.vmware.com/pod-cidrs"
 # Per family, the annotation Cilium reads, then its older spelling, in Cilium's own order.
@@ -40,11 +40,11 @@ def _ako_annotation(name: str, node: RawObject) -> NodeIpam | None:
     if not cidrs:
         return None
     source = f"Node {name} metadata.annotations[{POD_CIDRS_ANNOTATION}]"
-    return NodeIpam(name, internal_ips(node), cidrs, source)
+    return NodeIpam(name, node_addresses(node), cidrs, source)
 
 
 def _spec(name: str, node: RawObject) -> NodeIpam:
-    ips = internal_ips(node)
+    ips = node_addresses(node)
     spec = node.get("spec") or {}
     plural = spec.get("podCIDRs")
     if plural:

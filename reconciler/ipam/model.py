@@ -62,13 +62,22 @@ CALICO_CRD = BLOCK_AFFINITIES.name
 OPENSHIFT_CRD = HOST_SUBNETS.name
 
 
+class AddressOrigin(StrEnum):
+    """Where a node's address was found, in the order the next-hop rules consider them."""
+
+    CNI = "cni"  # the CNI's own address for the node (Calico, Antrea): AKO prefers it
+    NODE = "node"  # Node status.addresses InternalIP
+    CILIUM_NODE = "cilium-node"  # CiliumNode spec.addresses InternalIP: chosen by node network only
+
+
 @dataclass(frozen=True)
 class NextHopCandidate:
-    """An address a CNI publishes for a node (Calico's, Antrea's), raw, with the field it came
-    from. Validated by the route rules, so a bad value is reported for this node only."""
+    """An address the node offers as next hop, raw, with the field it came from. Validated by the
+    route rules, so a bad value is reported for this node only."""
 
     address: str
     source: str
+    origin: AddressOrigin
 
 
 @dataclass(frozen=True)
@@ -79,22 +88,21 @@ class NodeIpam:
     only. `pod_cidr_source` names the object and field they came from, for error messages;
     `pod_cidr_fields`, when given, names the object and field of each CIDR (one per CIDR), for
     CNIs whose CIDRs come from several objects or fields (Calico blocks, Cilium pools).
-    `next_hops` are the CNI's own next-hop candidates in preference order: for each address
-    family the first one wins over the node's InternalIPs (AKO's precedence); empty for CNIs
-    whose next hop is the InternalIP.
+    `addresses` are every next-hop candidate the node offers, in the order the route rules
+    consider them: the CNI's own first (AKO's precedence, the last Antrea transport address
+    first), then the Node's InternalIPs as listed, then the CiliumNode's InternalIPs.
     `ipam_missing` says the node exists but its IPAM data is absent (a warning); `ipam_invalid`
     says it is present but unreadable (an error). Either way the node keeps its committed routes:
     a transient gap or a bad write by another controller must not become a route deletion.
     """
 
     name: str
-    internal_ips: tuple[str, ...]
+    addresses: tuple[NextHopCandidate, ...]
     pod_cidrs: tuple[str, ...]
     pod_cidr_source: str
     ipam_missing: str | None = None
     ipam_invalid: str | None = None
     pod_cidr_fields: tuple[str, ...] = ()
-    next_hops: tuple[NextHopCandidate, ...] = ()
 
 
 @dataclass(frozen=True)

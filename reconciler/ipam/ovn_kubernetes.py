@@ -7,14 +7,14 @@ from collections.abc import Mapping
 
 from reconciler.errors import brief
 from reconciler.ipam.model import NodeIpam
-from reconciler.ipam.raw import RawObject, annotations_of, internal_ips, per_node
+from reconciler.ipam.raw import RawObject, annotations_of, node_addresses, per_node
 
 SUBNETS_ANNOTATION = "k8s.ovn.org/node-subnets"
 
 
 def _read_ovn_node(name: str, node: RawObject) -> NodeIpam:
     """`{"default": "10.128.0.0/23"}` (before OpenShift 4.13) or `{"default": [...]}`."""
-    ips = internal_ips(node)
+    ips = node_addresses(node)
     field = f"metadata.annotations[{SUBNETS_ANNOTATION}]"
     source = f"Node {name} {field}"
     raw = annotations_of(node).get(SUBNETS_ANNOTATION)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.errors import InputError, brief
-from reconciler.ipam.model import CniRead, NextHopCandidate, NodeIpam
+from reconciler.ipam.model import AddressOrigin, CniRead, NextHopCandidate, NodeIpam
 
 RawObject = Mapping[str, Any]
 # A Node (or CNI object) with its name, checked as the API server would check it.
@@ -61,16 +61,33 @@ def _object_name(obj: RawObject, kind: str, index: int) -> str:
     return name
 
 
-def internal_ips(node: RawObject) -> tuple[str, ...]:
-    addresses = dig(node, "status", "addresses") or []
-    return tuple(
-        str(entry.get("address", "")).strip()
-        for entry in addresses
-        if isinstance(entry, Mapping) and entry.get("type") == "InternalIP"
+def node_addresses(node: RawObject) -> tuple[NextHopCandidate, ...]:
+    """The Node's InternalIPs, as listed: every one is a next-hop candidate."""
+    return internal_ip_candidates(
+        dig(node, "status", "addresses"), "address", "status.addresses", AddressOrigin.NODE
     )
 
 
-def cidr_list(name: str, ips: tuple[str, ...], value: Any, obj: str, path: str) -> NodeIpam:
+def internal_ip_candidates(
+    addresses: Any, key: str, field: str, origin: AddressOrigin
+) -> tuple[NextHopCandidate, ...]:
+    """The `type: InternalIP` entries of an address list (a Node's `status.addresses`, a
+    CiliumNode's `spec.addresses`), numbered among themselves: `InternalIP[1]` is the second."""
+    entries = addresses if isinstance(addresses, list) else []
+    found = [
+        str(entry.get(key, "")).strip()
+        for entry in entries
+        if isinstance(entry, Mapping) and entry.get("type") == "InternalIP"
+    ]
+    return tuple(
+        NextHopCandidate(address, f"{field} InternalIP[{index}]", origin)
+        for index, address in enumerate(found)
+    )
+
+
+def cidr_list(
+    name: str, ips: tuple[NextHopCandidate, ...], value: Any, obj: str, path: str
+) -> NodeIpam:
     """A field that must be a list of CIDR strings; anything else is invalid for this node."""
     source = f"{obj} {path}"
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
@@ -124,20 +141,14 @@ class CidrsByNode:
         node: RawObject,
         source: str,
         missing: str,
-        next_hops: tuple[NextHopCandidate, ...] = (),
+        own_addresses: tuple[NextHopCandidate, ...] = (),
     ) -> NodeIpam:
-        ips = internal_ips(node)
+        """`own_addresses`: the CNI's own next-hop candidates, ahead of the Node's InternalIPs."""
+        ips = own_addresses + node_addresses(node)
         if name in self.invalid:
             invalid = "; ".join(self.invalid[name])
-            return NodeIpam(name, ips, (), source, ipam_invalid=invalid, next_hops=next_hops)
+            return NodeIpam(name, ips, (), source, ipam_invalid=invalid)
         mine = self.by_node.get(name)
         if not mine:
-            return NodeIpam(name, ips, (), source, ipam_missing=missing, next_hops=next_hops)
-        return NodeIpam(
-            name,
-            ips,
-            tuple(mine),
-            source,
-            pod_cidr_fields=tuple(mine.values()),
-            next_hops=next_hops,
-        )
+            return NodeIpam(name, ips, (), source, ipam_missing=missing)
+        return NodeIpam(name, ips, tuple(mine), source, pod_cidr_fields=tuple(mine.values()))
