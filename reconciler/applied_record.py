@@ -22,7 +22,8 @@ from typing import Any, Literal
 from reconciler.addresses import IPNetwork
 from reconciler.errors import InputError, brief
 from reconciler.plan import same_route
-from reconciler.routes import Route, parse_cidr, prefix_sort_key, sort_routes
+from reconciler.prefixes import prefix_key
+from reconciler.routes import Route, parse_cidr, sort_routes
 
 APPLIED_TAG_PREFIX = "route-reconciler/applied"
 RECORD_FORMAT = 1
@@ -204,4 +205,4 @@ def _base_json(route: Route | None) -> dict[str, str] | None:
 
 
 def _sorted(pending: Iterable[PendingRoute]) -> tuple[PendingRoute, ...]:
-    return tuple(sorted(pending, key=lambda entry: prefix_sort_key(entry.prefix)))
+    return tuple(sorted(pending, key=lambda entry: prefix_key(entry.prefix)))

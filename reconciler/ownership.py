@@ -3,6 +3,7 @@
 A live route is ours exactly when its single label is `clustername=<cluster>`: an exact match,
 never a prefix match (AKO's `prod` vs `prod-eu` bug). Everything else is foreign and is never
 modified or reordered. Ours in another id format (AKO's `<cluster>-<uuid>-<n>`) are adopted.
+Which foreign routes can stand in the way of ours is shared_vrf.py's question.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.addresses import IPNetwork
+from reconciler.prefixes import PrefixKey
 from reconciler.routes import Route, route_id
 
 LABEL_KEY = "clustername"
@@ -31,10 +33,14 @@ class LiveRoute:
 
 @dataclass(frozen=True)
 class LiveState:
+    """`foreign`: every foreign route by its prefix, as read, in VRF order; `foreign_ids`: the
+    first foreign route holding each route id."""
+
     ours: dict[IPNetwork, LiveRoute]
-    foreign: dict[tuple[int, int, int], Mapping[str, Any]]  # by prefix_sort_key, as read
+    foreign: dict[PrefixKey, list[Mapping[str, Any]]]
     duplicates: tuple[LiveRoute, ...]
     warnings: tuple[str, ...]
+    foreign_ids: dict[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def owner_label(cluster: str) -> list[dict[str, str]]:
@@ -64,14 +70,18 @@ def to_avi(route: Route, cluster: str) -> dict[str, Any]:
 
 def classify(static_routes: Sequence[Mapping[str, Any]], cluster: str) -> LiveState:
     ours: dict[IPNetwork, LiveRoute] = {}
-    foreign: dict[tuple[int, int, int], Mapping[str, Any]] = {}
+    foreign: dict[PrefixKey, list[Mapping[str, Any]]] = {}
+    foreign_ids: dict[str, Mapping[str, Any]] = {}
     duplicates: list[LiveRoute] = []
     warnings: list[str] = []
     for index, entry in enumerate(static_routes):
         if not is_ours(entry, cluster):
             key = _foreign_key(entry)
             if key is not None:
-                foreign.setdefault(key, entry)
+                foreign.setdefault(key, []).append(entry)
+            held = entry.get("route_id") if isinstance(entry, Mapping) else None
+            if isinstance(held, str):
+                foreign_ids.setdefault(held, entry)
             continue
         parsed = _parse(entry)
         if parsed is None:
@@ -96,7 +106,7 @@ def classify(static_routes: Sequence[Mapping[str, Any]], cluster: str) -> LiveSt
             )
         else:
             ours[prefix] = live
-    return LiveState(ours, foreign, tuple(duplicates), tuple(warnings))
+    return LiveState(ours, foreign, tuple(duplicates), tuple(warnings), foreign_ids)
 
 
 def _parse(
@@ -113,9 +123,9 @@ def _parse(
     return network, next_hop
 
 
-def _foreign_key(entry: Any) -> tuple[int, int, int] | None:
-    """The prefix of a foreign route, only to spot a desired prefix it already holds: parsed in
-    C, since a shared VRF holds tens of thousands of them and none is ever rewritten."""
+def _foreign_key(entry: Any) -> PrefixKey | None:
+    """The prefix of a foreign route, only to compare it with ours: parsed in C, since a shared
+    VRF holds tens of thousands of them and none is ever rewritten."""
     try:
         prefix = entry["prefix"]
         address, mask = prefix["ip_addr"]["addr"], int(prefix["mask"])

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from reconciler.addresses import IPNetwork
-from reconciler.ownership import LiveState, describe_owner
-from reconciler.routes import BlockedRoute, Route, prefix_sort_key, route_sort_key
+from reconciler.ownership import LiveState
+from reconciler.prefixes import prefix_key
+from reconciler.routes import BlockedRoute, Route, route_sort_key
+from reconciler.shared_vrf import SharedPrefix, foreign_beside
 
 Action = Literal["add", "delete", "update"]
 Origin = Literal["git", "drift"]
@@ -50,6 +52,8 @@ class Plan:
     blocked: tuple[BlockedRoute, ...]
     warnings: tuple[str, ...]
     decommission: str | None = None  # the reviewed teardown's reason
+    # Target prefixes that labelled foreign routes hold too: ours is written beside them.
+    shared: tuple[SharedPrefix, ...] = ()
 
     @property
     def summary(self) -> dict[str, int]:
@@ -63,6 +67,7 @@ class Plan:
             "adopted": sum(1 for c in changes if c.adopted),
             "conflicts": sum(1 for c in changes if c.conflict),
             "blocked": len(self.blocked),
+            "shared": len(self.shared),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -84,6 +89,10 @@ class Plan:
             "blocked": [
                 {**(_route_json(b.route) or {}), "prefix": str(b.route.prefix), "reason": b.reason}
                 for b in self.blocked
+            ],
+            "shared": [
+                {"prefix": str(entry.prefix), "sharedWith": entry.shared_with}
+                for entry in self.shared
             ],
             "warnings": list(self.warnings),
             "decommission": self.decommission,
@@ -107,16 +116,10 @@ def three_way_plan(
     target_routes = {route.prefix: route for route in target}
     blocked_routes = list(blocked)
     blocked_prefixes = {entry.route.prefix for entry in blocked}
-    for prefix, route in target_routes.items():
-        holder = live.foreign.get(prefix_sort_key(prefix))
-        if holder is not None and prefix not in blocked_prefixes:
-            blocked_routes.append(
-                BlockedRoute(
-                    route,
-                    f"Avi already has this prefix as a foreign route "
-                    f"({describe_owner(holder)}); it is never overwritten",
-                )
-            )
+    beside = foreign_beside(cluster, target, live)
+    for prefix, reason in beside.blocked.items():
+        if prefix not in blocked_prefixes:
+            blocked_routes.append(BlockedRoute(target_routes[prefix], reason))
             blocked_prefixes.add(prefix)
     changes: list[Change] = []
     for prefix in set(base_routes) | set(target_routes) | set(live_routes):
@@ -145,9 +148,18 @@ def three_way_plan(
             if current is not None and not same_route(current, base_route):
                 conflict = _conflict(base_route, current)
             changes.append(Change(action, prefix, "git", before, wanted, adopted, conflict))
-    changes.sort(key=lambda change: prefix_sort_key(change.prefix))
+    changes.sort(key=lambda change: prefix_key(change.prefix))
     blocked_routes.sort(key=lambda entry: route_sort_key(entry.route))
-    return Plan(cluster, vrf, tuple(changes), tuple(blocked_routes), live.warnings, decommission)
+    shared = tuple(entry for entry in beside.shared if entry.prefix not in blocked_prefixes)
+    return Plan(
+        cluster,
+        vrf,
+        tuple(changes),
+        tuple(blocked_routes),
+        live.warnings + beside.warnings,
+        decommission,
+        shared,
+    )
 
 
 def heals(plan: Plan, heal: bool) -> bool:

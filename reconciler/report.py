@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from reconciler.addresses import IPNetwork
 from reconciler.plan import Change, Plan
 from reconciler.routes import Route
 
@@ -39,7 +40,8 @@ def render_text(plan: Plan, color: bool = False) -> str:
     if banner:
         lines.append(f"  {banner}")
     teardown = plan.decommission is not None
-    rows = [_text_row(change, teardown) for change in plan.changes]
+    shared = _shared_with(plan)
+    rows = [_text_row(change, teardown, shared.get(change.prefix)) for change in plan.changes]
     widths = [max((len(row[i]) for row in rows), default=0) for i in range(4)]
     for change, row in zip(plan.changes, rows, strict=True):
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
@@ -52,6 +54,8 @@ def render_text(plan: Plan, color: bool = False) -> str:
         f"{entry.reason}"
         for entry in plan.blocked
     )
+    if plan.shared:
+        lines.append(f"  {_shared_sentence(plan)}")
     lines.extend(f"  warning: {warning}" for warning in plan.warnings)
     return "\n".join(lines) + "\n"
 
@@ -67,9 +71,12 @@ def render_markdown(plan: Plan, evidence: Sequence[str] = ()) -> str:
     banner = teardown_banner(plan)
     if banner:
         parts += ["", f"> [!WARNING]\n> **{banner}.**"]
-    parts += _markdown_table("Reviewed changes", reviewed)
+    shared = _shared_with(plan)
+    parts += _markdown_table("Reviewed changes", reviewed, shared)
     drift_applied = "deleted by the teardown" if plan.decommission else "applied only with `--heal`"
-    parts += _markdown_table(f"Drift (Avi changed outside git; {drift_applied})", drift)
+    parts += _markdown_table(f"Drift (Avi changed outside git; {drift_applied})", drift, shared)
+    if plan.shared:
+        parts += ["", _shared_sentence(plan)]
     if plan.blocked:
         parts += ["", "#### Blocked", ""]
         parts += [
@@ -83,12 +90,25 @@ def render_markdown(plan: Plan, evidence: Sequence[str] = ()) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _text_row(change: Change, teardown: bool) -> list[str]:
-    note = "adopted from AKO" if change.adopted else ""
+def _shared_with(plan: Plan) -> dict[IPNetwork, str]:
+    return {entry.prefix: f"shared with {entry.shared_with}" for entry in plan.shared}
+
+
+def _shared_sentence(plan: Plan) -> str:
+    return (
+        f"{len(plan.shared)} of our prefixes are also held by foreign routes labelled for other "
+        "SE groups: ours is written beside them, and each reaches only the SE groups with its "
+        "label."
+    )
+
+
+def _text_row(change: Change, teardown: bool, shared: str | None) -> list[str]:
+    notes = ["adopted from AKO"] if change.adopted else []
     if change.conflict:
-        note = f"CONFLICT: {change.conflict}"
+        notes = [f"CONFLICT: {change.conflict}"]
     elif change.origin == "drift" and not teardown:
-        note = (note + "; " if note else "") + "applied only with --heal"
+        notes.append("applied only with --heal")
+    note = "; ".join([*notes, *([shared] if shared else [])])
     return [
         change.origin,
         change.action,
@@ -98,7 +118,7 @@ def _text_row(change: Change, teardown: bool) -> list[str]:
     ]
 
 
-def _markdown_table(title: str, changes: list[Change]) -> list[str]:
+def _markdown_table(title: str, changes: list[Change], shared: dict[IPNetwork, str]) -> list[str]:
     if not changes:
         return []
     rows = [
@@ -114,6 +134,8 @@ def _markdown_table(title: str, changes: list[Change]) -> list[str]:
         note = f"adopted from AKO id `{adopted_from}`" if change.adopted else ""
         if change.conflict:
             note = f"**conflict**: {change.conflict}"
+        if change.prefix in shared:
+            note = "; ".join(filter(None, [note, shared[change.prefix]]))
         rows.append(
             f"| {change.action} | `{change.prefix}` | {_hop(change.before)} | {_hop(change.after)} "
             f"| {node} | {note} |"

@@ -22,6 +22,7 @@ from enum import StrEnum
 from reconciler.addresses import IPAddress, IPNetwork, never_a_pod_network
 from reconciler.ipam.model import ClusterIpam, NodeIpam
 from reconciler.next_hop import NextHopChoice, choose_next_hops
+from reconciler.prefixes import PrefixKey, nested_pairs, prefix_key
 
 ROUTE_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
 
@@ -71,12 +72,8 @@ def route_id(cluster: str, prefix: IPNetwork) -> str:
     return f"{cluster}.{str(prefix.network_address).replace(':', '-')}_{prefix.prefixlen}"
 
 
-def prefix_sort_key(prefix: IPNetwork) -> tuple[int, int, int]:
-    return (prefix.version, int(prefix.network_address), prefix.prefixlen)
-
-
-def route_sort_key(route: Route) -> tuple[int, int, int]:
-    return prefix_sort_key(route.prefix)
+def route_sort_key(route: Route) -> PrefixKey:
+    return prefix_key(route.prefix)
 
 
 def sort_routes(routes: Iterable[Route]) -> tuple[Route, ...]:
@@ -211,34 +208,15 @@ def _node_routes(
 
 
 def _drop_conflicts(candidates: Sequence[Route]) -> tuple[list[Route], list[str]]:
-    """Sweep over prefixes sorted by start address; CIDRs either nest or are disjoint, so the
-    enclosing prefixes of each one form a stack of at most 128 entries."""
     conflicting: set[int] = set()
     conflicts: list[str] = []
-    ordered = sorted(range(len(candidates)), key=lambda i: route_sort_key(candidates[i]))
-    enclosing: list[int] = []
-    for index in ordered:
-        route = candidates[index]
-        while enclosing and not _contains(candidates[enclosing[-1]].prefix, route.prefix):
-            enclosing.pop()
-        for outer_index in enclosing:
-            outer = candidates[outer_index]
-            if outer.node == route.node:
-                continue
+    for outer_index, index in nested_pairs([route_sort_key(route) for route in candidates]):
+        outer, route = candidates[outer_index], candidates[index]
+        if outer.node != route.node:
             conflicting.update((outer_index, index))
             conflicts.append(_conflict_message(outer, route))
-        enclosing.append(index)
     accepted = [route for i, route in enumerate(candidates) if i not in conflicting]
     return accepted, conflicts
-
-
-def _contains(outer: IPNetwork, inner: IPNetwork) -> bool:
-    return (
-        outer.version == inner.version
-        and outer.prefixlen <= inner.prefixlen
-        and int(inner.network_address) >> (outer.max_prefixlen - outer.prefixlen)
-        == int(outer.network_address) >> (outer.max_prefixlen - outer.prefixlen)
-    )
 
 
 def _conflict_message(outer: Route, inner: Route) -> str:

@@ -123,6 +123,34 @@ def oracle_is_ours(entry: dict) -> bool:
     return entry.get("labels") == ORACLE_OWNER_LABELS
 
 
+def oracle_reaches_us(entry: dict) -> bool:
+    """README "Ownership": a foreign route with no label (or an empty list) reaches every SE
+    group, ours included; so does one carrying our label in any shape, or an unreadable one."""
+    labels = entry.get("labels")
+    if not isinstance(labels, list) or labels == []:
+        return True
+    for label in labels:
+        if not isinstance(label, dict) or not label.get("key"):
+            return True
+        if label.get("key") == "clustername" and label.get("value") == "c":
+            return True
+    return False
+
+
+def oracle_blocked(target: list[Route] | tuple[Route, ...], static_routes: list[dict]) -> set:
+    """The prefixes of `target` a foreign route stands in the way of: one holding the route's
+    id (ids are unique in a VRF), or one on the same prefix that reaches our Service Engines.
+    A foreign route labelled for anyone else only shares the prefix."""
+    foreign = [entry for entry in static_routes if not oracle_is_ours(entry)]
+    return {
+        wanted.prefix
+        for wanted in target
+        for entry in foreign
+        if entry.get("route_id") == wanted.route_id
+        or (entry_prefix(entry) == wanted.prefix and oracle_reaches_us(entry))
+    }
+
+
 def entry_prefix(entry: dict) -> Any:
     prefix = entry["prefix"]
     return ipaddress.ip_network(f"{prefix['ip_addr']['addr']}/{prefix['mask']}")

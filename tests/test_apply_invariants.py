@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
+from helpers import oracle_blocked
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +28,7 @@ FOREIGN_PREFIXES = [ipaddress.ip_network(f"172.16.{i}.0/24") for i in range(3)] 
 HOPS = [ipaddress.ip_address(f"192.168.0.{i}") for i in (1, 2, 3)]
 FOREIGN_LABELS = [
     None,
+    [],
     [{"key": "clustername", "value": "c-eu"}],
     [{"key": "owner", "value": "c"}],
     [{"key": "clustername", "value": "cc"}],
@@ -51,11 +53,15 @@ def vrf_states(draw):
             st.sampled_from(PREFIXES), st.tuples(st.sampled_from(HOPS), st.booleans()), max_size=6
         )
     )
+    # Several foreign routes may share a prefix (a shared VRF), and one may hold an id of ours.
     foreign = draw(
         st.lists(
-            st.tuples(st.sampled_from(FOREIGN_PREFIXES), st.sampled_from(FOREIGN_LABELS)),
+            st.tuples(
+                st.sampled_from(FOREIGN_PREFIXES),
+                st.sampled_from(FOREIGN_LABELS),
+                st.one_of(st.none(), st.sampled_from(PREFIXES)),
+            ),
             max_size=5,
-            unique_by=lambda f: f[0],
         )
     )
     entries = []
@@ -64,9 +70,11 @@ def vrf_states(draw):
         if ako_id:
             entry["route_id"] = f"c-{prefix.network_address.packed[2]}-uuid-0"
         entries.append(entry)
-    for index, (prefix, labels) in enumerate(foreign):
+    for index, (prefix, labels, id_of_ours) in enumerate(foreign):
+        held = None if id_of_ours is None else route_id("c", id_of_ours)
+        taken = {entry["route_id"] for entry in entries}
         entry = {
-            "route_id": f"foreign-{index}",
+            "route_id": held if held and held not in taken else f"foreign-{index}",
             "prefix": {"ip_addr": {"addr": str(prefix.network_address), "type": "V4"}, "mask": 24},
             "next_hop": {"addr": "10.9.9.9", "type": "V4"},
         }
@@ -105,6 +113,7 @@ def check_invariants(base, target, before, after, heal):
     plan = three_way_plan("c", "global", base, target, live)
     result = actual_ours(classify(after, "c"))
     blocked = {b.route.prefix for b in plan.blocked}
+    assert blocked == oracle_blocked(target, before)
     wanted = {r.prefix: (r.next_hop, r.route_id) for r in target if r.prefix not in blocked}
     if heal:
         expected = {p: v for p, v in actual_ours(live).items() if p in blocked} | wanted

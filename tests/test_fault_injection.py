@@ -11,12 +11,16 @@ faults are on; after EVERY cycle the VRF must show that
 - each of our routes is as it was before the cycle or as the cycle's target has it (no write
   from a stale or partial read); without --heal only reviewed (git) changes were written;
 - no route of ours was put ahead of a foreign route;
-- route ids are unique and each of our entries is exactly a route we would write.
+- route ids are unique and each of our entries is exactly a route we would write;
+- a target prefix that a foreign route stands in the way of (one on the same prefix reaching our
+  Service Engines, or one holding our route id: the oracle in tests/helpers.py) was not
+  written, while one that only labelled foreign routes hold (a shared VRF) was.
 
 One allowance: in PATCH mode a write cut between the PATCH delete and the PATCH add leaves an
 updated route deleted until the next apply (the test at the end shows a rerun finishes it).
 
-At the end, faults off, one `reconcile_vrf(heal=True)` must make our routes equal the target.
+At the end, faults off, one `reconcile_vrf(heal=True)` must make our routes equal the target,
+except where a foreign route stands in the way.
 `ROUTE_RECONCILER_LONG_FAULTS=1` runs 5,000 cycles; `ROUTE_RECONCILER_FAULT_SEED` picks the seed.
 """
 
@@ -34,7 +38,13 @@ from typing import Any
 
 import pytest
 import requests
-from helpers import entry_prefix, oracle_is_ours, ours_ahead_of_foreign
+from helpers import (
+    entry_prefix,
+    oracle_blocked,
+    oracle_is_ours,
+    oracle_reaches_us,
+    ours_ahead_of_foreign,
+)
 
 from reconciler.applied_record import effective_base
 from reconciler.apply import ApplySettings, Target, reconcile_vrf
@@ -65,6 +75,7 @@ FOREIGN_PREFIXES = (
     [f"172.16.{i}.0/24" for i in range(24)]
     + [f"10.1.{i}.0/24" for i in range(8)]
     + [f"fd00:f:{i}::/64" for i in range(6)]
+    + [str(prefix) for prefix in PREFIXES[:6]]  # another cluster's, or legacy, on our prefixes
 )
 FOREIGN_LABELS: list[list[dict[str, str]] | None] = [
     None,
@@ -126,14 +137,21 @@ class Foreign:
     routes: list[dict[str, Any]]
     serial: int = 0
 
-    def new_route(self, rng: random.Random) -> dict[str, Any]:
+    def new_route(self, rng: random.Random, taken: set[str]) -> dict[str, Any]:
+        """`taken`: the route ids the VRF holds, which the controller would refuse again."""
         self.serial += 1
         cidr = rng.choice(FOREIGN_PREFIXES)
         hop = f"fd00::9:{self.serial:x}" if ":" in cidr else f"10.9.{self.serial % 250}.9"
         labels = rng.choice(FOREIGN_LABELS)
-        # an id that looks like ours must not make the route ours: ownership is the label
-        lookalike = f"c.{cidr.replace(':', '-').replace('/', '_')}-{self.serial}"
-        rid = lookalike if rng.random() < 0.2 else f"foreign-{self.serial}"
+        # an id that looks like ours must not make the route ours: ownership is the label; one
+        # that is exactly ours (while free) blocks our route of that id
+        roll = rng.random()
+        rid = f"foreign-{self.serial}"
+        if roll < 0.2:
+            rid = f"c.{cidr.replace(':', '-').replace('/', '_')}-{self.serial}"
+        elif roll < 0.25:
+            rid = route_id(CLUSTER, rng.choice(PREFIXES[:6]))
+        rid = rid if rid not in taken else f"foreign-{self.serial}"
         entry = static_route(rid, cidr, hop, labels=labels)
         entry.update(rng.choice(FOREIGN_EXTRAS))
         return entry
@@ -149,12 +167,13 @@ class Foreign:
             grow = ["add", "add"] if len(theirs) < MAX_FOREIGN else []
             action = rng.choice([*grow, "remove", "hop", *(["move", "shuffle"] * moves)])
             if action == "add" or not theirs:
-                routes.insert(rng.randint(0, len(routes)), self.new_route(rng))
+                taken = {entry["route_id"] for entry in routes}
+                routes.insert(rng.randint(0, len(routes)), self.new_route(rng, taken))
             elif action == "remove":
                 routes.pop(rng.choice(theirs))
             elif action == "hop":
                 index = rng.choice(theirs)
-                fresh = self.new_route(rng)
+                fresh = self.new_route(rng, set())
                 if fresh["next_hop"]["type"] == routes[index]["next_hop"]["type"]:
                     routes[index] = {**routes[index], "next_hop": fresh["next_hop"]}
             elif action == "move":
@@ -327,6 +346,15 @@ def foreign_of(static_routes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [entry for entry in static_routes if not oracle_is_ours(entry)]
 
 
+def beside_a_labelled_foreign_route(static_routes: list[dict[str, Any]]) -> bool:
+    """A route of ours shares its prefix with a foreign route labelled for other SE groups."""
+    ours = {entry_prefix(entry) for entry in static_routes if oracle_is_ours(entry)}
+    return any(
+        entry_prefix(entry) in ours and not oracle_reaches_us(entry)
+        for entry in foreign_of(static_routes)
+    )
+
+
 def as_ours(routes: tuple[Route, ...] | None) -> Ours | None:
     return None if routes is None else {r.prefix: (r.next_hop, r.route_id) for r in routes}
 
@@ -368,7 +396,14 @@ def check_cycle(cycle: Cycle, after: list[dict[str, Any]], foreign: Foreign, wri
     before, now = ours_of(cycle.before, where), ours_of(after, where)
     wanted = as_ours(cycle.target) or {}
     base = as_ours(cycle.base)
+    # A foreign writer racing our write may add or remove what stands in the way: a prefix
+    # blocked at only one end may go either way.
+    blocked = (oracle_blocked(cycle.target, cycle.before), oracle_blocked(cycle.target, after))
     for prefix in set(before) | set(now) | set(wanted):
+        if prefix in blocked[0] and prefix in blocked[1]:
+            assert now.get(prefix) == before.get(prefix), (
+                f"{where}: {prefix} was written, yet a foreign route stands in its way"
+            )
         allowed = {before.get(prefix), wanted.get(prefix)}
         if cycle.write_mode == "patch" and prefix in before:
             # PATCH deletes, then adds: a write cut between the two leaves an updated route
@@ -385,7 +420,11 @@ def check_cycle(cycle: Cycle, after: list[dict[str, Any]], foreign: Foreign, wri
     if cycle.result is None:
         return
     if cycle.heal:
-        assert now == wanted, f"{where}: apply --heal succeeded but did not reach the target"
+        for prefix in set(before) | set(now) | set(wanted):
+            reached = {before.get(prefix) if prefix in b else wanted.get(prefix) for b in blocked}
+            assert now.get(prefix) in reached, (
+                f"{where}: apply --heal succeeded but {prefix} is {now.get(prefix)}, not {reached}"
+            )
     for change in cycle.result.applied:
         assert now.get(change.prefix) == wanted.get(change.prefix), (
             f"{where}: {change} reported applied but not on Avi"
@@ -470,7 +509,9 @@ def test_randomised_faults_never_touch_foreign_routes_nor_write_from_a_stale_rea
         )
         vrf_uuid = str(client.find_vrf(TARGET.vrf, TARGET.cloud)["uuid"])
         foreign = Foreign([])
-        foreign.routes = [foreign.new_route(rng) for _ in range(6)]  # the first write
+        for _ in range(6):  # the first write
+            taken = {entry["route_id"] for entry in foreign.routes}
+            foreign.routes.append(foreign.new_route(rng, taken))
         ako = [  # routes of ours that AKO wrote, to be adopted
             to_avi(Route(p, HOPS[0], "", f"c-5b0f6a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b-{i}"), CLUSTER)
             for i, p in enumerate(PREFIXES[:3])
@@ -525,6 +566,10 @@ def test_randomised_faults_never_touch_foreign_routes_nor_write_from_a_stale_rea
             outcomes[type(cycle.error).__name__ if cycle.error else "ok"] += 1
             if cycle.result is not None and cycle.result.conflicts_retried:
                 outcomes["retried after 412"] += 1
+            if cycle.result is not None and cycle.result.plan.blocked:
+                outcomes["blocked by a foreign route"] += 1
+            if beside_a_labelled_foreign_route(avi.vrf(vrf_uuid)["static_routes"]):
+                outcomes["ours beside a labelled foreign route"] += 1
             if cycle.result is not None:  # what apply_reviewed records as applied
                 base = effective_base(cycle.target, cycle.result.pending)
         client.close()
@@ -534,9 +579,14 @@ def test_randomised_faults_never_touch_foreign_routes_nor_write_from_a_stale_rea
         target = as_routes(chosen)
         healer = AviClient(AviSettings(avi.url, "admin", "admin", backoff_base=0.001))
         heal = ApplySettings(TARGET, heal=True, allow_mass_delete=True)
+        before_heal = avi.vrf(vrf_uuid)["static_routes"]
         reconcile_vrf(healer, vrf_uuid, base, target, heal)
         final = avi.vrf(vrf_uuid)["static_routes"]
-        assert ours_of(final, "final heal") == as_ours(target), "reviewed routes lost"
+        in_the_way = oracle_blocked(target, before_heal)
+        assert ours_of(final, "final heal") == {
+            **{p: v for p, v in ours_of(before_heal, "before heal").items() if p in in_the_way},
+            **{p: v for p, v in (as_ours(target) or {}).items() if p not in in_the_way},
+        }, "reviewed routes lost"
         assert foreign_of(final) == foreign.routes
         assert len({e["route_id"] for e in final}) == len(final)
         avi.clear_requests()
@@ -551,6 +601,8 @@ def test_randomised_faults_never_touch_foreign_routes_nor_write_from_a_stale_rea
     assert outcomes["ApiError"] >= CYCLES // 10, outcomes
     assert outcomes["GuardRefusal"] > 0, outcomes
     assert outcomes["retried after 412"] >= CYCLES // 50, outcomes
+    assert outcomes["blocked by a foreign route"] > 0, outcomes
+    assert outcomes["ours beside a labelled foreign route"] > 0, outcomes
     for status in (0, 401, 403, 412, 419, 500, 502, 503):
         assert statuses[status] > 0, (status, statuses)
 

@@ -31,6 +31,8 @@ def live_entry(text: str, cluster: str = "c") -> dict:
     }
     if label == cluster:
         entry["labels"] = owner_label(cluster)
+    elif label == "[]":
+        entry["labels"] = []
     elif label != "-":
         key, value = label.split("=")
         entry["labels"] = [{"key": key, "value": value}]
@@ -55,6 +57,10 @@ def test_plan_case(case):
     plan = plan_for(case)
     assert [change_text(c) for c in plan.changes] == case["changes"]
     assert [str(b.route.prefix) for b in plan.blocked] == case.get("blocked", [])
+    assert [f"{s.prefix} {s.shared_with}" for s in plan.shared] == case.get("shared", [])
+    assert len(plan.warnings) == len(case.get("warnings", [])), plan.warnings
+    for fragment, warning in zip(case.get("warnings", []), plan.warnings, strict=True):
+        assert fragment in warning, (fragment, warning)
 
 
 def test_json_has_the_documented_shape():
