@@ -8,7 +8,6 @@ query parameters, so they are checked wherever they come from (flag, environment
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from reconciler.errors import InputError, brief
 
@@ -41,22 +40,3 @@ def _avi_name(name: str, what: str, why: str) -> str:
             f"not starting with '.' ({why})"
         )
     return name
-
-
-# By setting: checked where a name is read, so the error names the source.
-NAME_CHECKS: dict[str, Callable[[str], str]] = {
-    "cluster_name": validate_cluster_name,
-    "vrf": validate_vrf_name,
-    "cloud": validate_cloud_name,
-}
-
-
-def checked_name(dest: str, value: str, where: str) -> str:
-    """`value` of the setting `dest`, checked when that setting is a name."""
-    check = NAME_CHECKS.get(dest)
-    if check is None:
-        return value
-    try:
-        return check(value)
-    except InputError as error:
-        raise InputError(f"{where}: {error}") from None

@@ -46,10 +46,17 @@ def parse_networks(texts: Iterable[str], what: str) -> list[IPNetwork]:
     networks = []
     for text in texts:
         try:
-            networks.append(ipaddress.ip_network(text.strip(), strict=True))
-        except ValueError:
-            raise InputError(f"{what} {brief(text)} is not a valid CIDR") from None
+            networks.append(parse_network(text))
+        except ValueError as problem:
+            raise InputError(f"{what} {problem}") from None
     return networks
+
+
+def parse_network(text: str) -> IPNetwork:
+    try:
+        return ipaddress.ip_network(text.strip(), strict=True)
+    except ValueError:
+        raise ValueError(f"{brief(text)} is not a valid CIDR") from None
 
 
 def violation(route: Route, policy: RoutePolicy) -> str | None:

@@ -1,7 +1,9 @@
 """Configuration: one YAML file, environment variables and flags, with one precedence rule.
 
 flags > environment > `--config` file > `--ako-values` (AKO's Helm values) > built-in defaults.
-Every setting is listed once in SETTINGS; the README's table is checked against it by a test.
+A value is checked only once precedence chose it, so a flag overrides even a value that would be
+refused; an error names where the value came from. Every setting is listed once in SETTINGS; the
+README's table is checked against it by a test.
 Credentials are not settings: they come only from the environment or files.
 """
 
@@ -15,9 +17,13 @@ from typing import Any, Literal
 import yaml
 
 from reconciler import yamlio
-from reconciler.ako_values import ako_still_syncs, ako_values_warnings, from_ako_values
+from reconciler.ako_values import (
+    Configured,
+    ako_still_syncs,
+    ako_values_warnings,
+    from_ako_values,
+)
 from reconciler.errors import InputError, brief
-from reconciler.names import checked_name
 
 Kind = Literal["str", "bool", "int", "list"]
 
@@ -113,7 +119,8 @@ SETTINGS = (
         "node_network",
         "ROUTE_RECONCILER_NODE_NETWORKS",
         "list",
-        "route policy: networks every next hop must lie in",
+        "networks the Service Engines reach the nodes on: each next hop is the node's address "
+        "inside them, and must lie in one",
     ),
     Setting("githubRepository", "github_repo", "GITHUB_REPOSITORY", "str", "owner/name for PRs"),
     Setting(
@@ -144,29 +151,34 @@ SETTINGS = (
     ),
 )
 _BY_KEY = {setting.key: setting for setting in SETTINGS}
+_BY_DEST = {setting.dest: setting for setting in SETTINGS}
 _SECRET_WORDS = ("password", "token", "secret", "credential")
 
 
 def configured_defaults(
     config_file: str | None, ako_values: str | None, environ: Mapping[str, str]
-) -> tuple[dict[str, Any], list[str]]:
-    """Values for argparse defaults (highest precedence applied last), and warnings. With AKO
-    values that say AKO still syncs static routes, `ako_still_syncing` names the file."""
-    values: dict[str, Any] = {}
+) -> tuple[dict[str, Configured], list[str]]:
+    """The value each source gives a setting, the highest precedence applied last, and warnings.
+    Each is typed as its setting's kind here; what it means (a name, a CIDR, a choice) is checked
+    as the flag's own value is, and only if no flag overrides it. With AKO values that say AKO
+    still syncs static routes, `ako_still_syncing` names the file."""
+    values: dict[str, Configured] = {}
     warnings: list[str] = []
     if ako_values:
         helm_values = _read_yaml(ako_values, "--ako-values")
-        values.update(from_ako_values(helm_values))
+        for dest, raw in from_ako_values(helm_values, ako_values).items():
+            values[dest] = Configured(_typed(_BY_DEST[dest], raw.value, raw.where), raw.where)
         warnings += ako_values_warnings(helm_values)
         if ako_still_syncs(helm_values):
-            values["ako_still_syncing"] = ako_values
+            where = f"{ako_values}: AKOSettings.disableStaticRouteSync"
+            values["ako_still_syncing"] = Configured(ako_values, where)
     if config_file:
         values.update(from_config(_read_yaml(config_file, "--config"), config_file))
     values.update(from_environment(environ))
     return values, warnings
 
 
-def from_config(document: Any, source: str) -> dict[str, Any]:
+def from_config(document: Any, source: str) -> dict[str, Configured]:
     if document is None:
         return {}
     if not isinstance(document, Mapping):
@@ -181,17 +193,17 @@ def from_config(document: Any, source: str) -> dict[str, Any]:
                 else ""
             )
             raise InputError(f"{source}: {key}: unknown setting{hint}")
-        values[setting.dest] = _typed(setting, value, f"{source}: {key}")
+        where = f"{source}: {key}"
+        values[setting.dest] = Configured(_typed(setting, value, where), where)
     return values
 
 
-def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+def from_environment(environ: Mapping[str, str]) -> dict[str, Configured]:
     values = {}
     for setting in SETTINGS:
         if setting.env and environ.get(setting.env, "") != "":
-            values[setting.dest] = _typed(
-                setting, environ[setting.env], f"environment {setting.env}"
-            )
+            where = f"environment {setting.env}"
+            values[setting.dest] = Configured(_typed(setting, environ[setting.env], where), where)
     return values
 
 
@@ -213,7 +225,7 @@ def _typed(setting: Setting, value: Any, where: str) -> Any:
         return [str(item).strip() for item in items if str(item).strip()]
     if isinstance(value, (Mapping, list)):
         raise InputError(f"{where}: expected a single value, got {type(value).__name__}")
-    return checked_name(setting.dest, str(value), where)
+    return str(value)
 
 
 def _read_yaml(path: str, flag: str) -> Any:

@@ -12,7 +12,6 @@ import yaml
 from cni_clusters import CLUSTERS, block, node, ovn_subnets, write_kubectl_dumps
 from helpers import DATA, init_repo, live_source, run_cli, write_objects
 
-from reconciler.ako_values import from_ako_values
 from reconciler.errors import ApiError, InputError
 from reconciler.ipam.kube import KubeSource
 from reconciler.ipam.model import BLOCK_AFFINITIES, CALICO_CRD, OPENSHIFT_CRD, ClusterIpam
@@ -252,7 +251,7 @@ def test_ncp_is_refused_before_reading_anything(tmp_path, capsys, serve):
     init_repo(tmp_path / "repo")
     code, out, err = render(capsys, tmp_path / "repo", "--kubeconfig", kubeconfig, cni_plugin="ncp")
     assert code == 1 and out == ""
-    assert err.startswith("error: --cni-plugin ncp: with NSX-T and NCP") and "nothing" in err
+    assert "error: argument --cni-plugin: ncp: with NSX-T and NCP" in err and "nothing" in err
     assert api.requests == []
 
 
@@ -260,39 +259,51 @@ def test_ncp_is_refused_before_reading_anything(tmp_path, capsys, serve):
 
 
 @pytest.mark.parametrize(
-    ("value", "plugin"),
+    ("value", "cluster", "mode"),
     [
-        ("calico", "calico"),
-        ("Antrea", "antrea"),
-        ("openshift", "openshift"),
-        ("ovn-kubernetes", "ovn-kubernetes"),
-        ("cilium", "cilium"),
-        ("", "kubernetes"),
-        ("ncp", "ncp"),
+        ("calico", "calico", "calico-blockaffinity (--cni-plugin calico (explicit))"),
+        ("Antrea", "antrea", "antrea-node (--cni-plugin antrea (explicit))"),
+        ("openshift", "openshift", "openshift-hostsubnet (--cni-plugin openshift (explicit))"),
+        ("ovn-kubernetes", "ovn-kubernetes", "ovn-kubernetes-annotation (--cni-plugin ovn"),
+        ("cilium", "cilium-multi-pool", "cilium-multi-pool (--cni-plugin cilium (explicit); "),
+        ("", "antrea", "kubernetes-host-scope (--cni-plugin kubernetes (explicit); ConfigMap"),
+        ("canal", "antrea", "kubernetes-host-scope (--cni-plugin canal (explicit))"),
+        ("flannel", "antrea", "kubernetes-host-scope (--cni-plugin flannel (explicit))"),
     ],
 )
-def test_ako_values_accept_every_ako_cni_plugin(value, plugin):
-    assert from_ako_values({"AKOSettings": {"cniPlugin": value}})["cni_plugin"] == plugin
-
-
-def test_ako_values_refuse_other_plugins_and_ncp_fails_at_read(tmp_path, capsys):
-    with pytest.raises(InputError, match="cniPlugin 'flannel' is not supported"):
-        from_ako_values({"AKOSettings": {"cniPlugin": "flannel"}})
+def test_ako_values_take_every_cni_plugin_ako_accepts(value, cluster, mode, tmp_path, capsys):
     values = tmp_path / "values.yaml"
-    values.write_text(yaml.safe_dump({"AKOSettings": {"clusterName": "c", "cniPlugin": "ncp"}}))
-    dump = write_objects(tmp_path / "cluster.yaml", CLUSTERS["antrea"]().objects)
+    values.write_text(yaml.safe_dump({"AKOSettings": {"clusterName": "c", "cniPlugin": value}}))
+    dump = write_objects(tmp_path / "cluster.yaml", CLUSTERS[cluster]().objects)
+    _, out, _ = run_cli(capsys, "check", "--ako-values", str(values), "--snapshot", str(dump))
+    assert f"IPAM mode: {mode}" in out
+
+
+@pytest.mark.parametrize("plugin", ["canal", "flannel"])
+def test_canal_and_flannel_from_ako_values_render_node_pod_cidrs(plugin, tmp_path, capsys):
+    """Flannel-based: Node spec.podCIDRs via the InternalIP, even where Antrea's annotation is."""
+    values = tmp_path / "values.yaml"
+    values.write_text(yaml.safe_dump({"AKOSettings": {"clusterName": "c", "cniPlugin": plugin}}))
+    cluster = CLUSTERS["antrea"]()
+    dump = write_objects(tmp_path / "cluster.yaml", cluster.objects)
     init_repo(tmp_path / "repo")
+    repo = str(tmp_path / "repo")
     code, _, err = run_cli(
-        capsys,
-        "render",
-        "--ako-values",
-        str(values),
-        "--snapshot",
-        str(dump),
-        "--repo",
-        str(tmp_path / "repo"),
+        capsys, "render", "--ako-values", str(values), "--snapshot", str(dump), "--repo", repo
     )
-    assert code == 1 and "--cni-plugin ncp: with NSX-T and NCP" in err
+    assert code == 2, err
+    manifest = yaml.safe_load((tmp_path / "repo/routes/c/global.yaml").read_text())
+    assert manifest["spec"]["ipamMode"] == "kubernetes-host-scope"
+    nodes = {obj["metadata"]["name"]: obj for obj in cluster.objects if obj["kind"] == "Node"}
+    for route in manifest["spec"]["routes"]:
+        node_ = nodes[route["node"]]
+        assert route["prefix"] in node_["spec"].get("podCIDRs", [node_["spec"].get("podCIDR")])
+        first = next(
+            a["address"]
+            for a in node_["status"]["addresses"]
+            if a["type"] == "InternalIP" and (":" in a["address"]) == (":" in route["prefix"])
+        )
+        assert route["nextHop"] == first
 
 
 @pytest.mark.parametrize("crd", [CALICO_CRD, OPENSHIFT_CRD])

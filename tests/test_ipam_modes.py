@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.ako_values import AKO_CNI_PLUGINS
 from reconciler.errors import InputError
 from reconciler.ipam.antrea import TRANSPORT_ANNOTATION as ANTREA
 from reconciler.ipam.model import CALICO_CRD, OPENSHIFT_CRD, IpamMode
@@ -169,11 +168,23 @@ def test_every_mode_has_exactly_one_registered_cni():
     assert [cni.mode for cni in CNIS] == list(BY_MODE) and set(BY_MODE) == set(IpamMode)
 
 
+# Every cniPlugin value AKO knows (its constants.go), and the Flannel-based CNIs its docs name,
+# which take AKO's default branch (Node spec.podCIDRs).
+AKO_CNI_PLUGINS = ("", "cilium", "calico", "antrea", "openshift", "ovn-kubernetes", "ncp")
+AKO_DEFAULT_BRANCH = ("canal", "flannel")
+
+
 def test_the_plugin_choices_are_the_registered_and_refused_ones_and_akos():
-    assert set(CNI_PLUGIN_CHOICES) == {"auto", *(p for cni in CNIS for p in cni.plugins)} | set(
-        REFUSED_PLUGINS
-    )
-    assert set(AKO_CNI_PLUGINS) <= set(CNI_PLUGIN_CHOICES)
+    registered = {p for cni in CNIS for p in (*cni.plugins, *cni.aliases)}
+    assert set(CNI_PLUGIN_CHOICES) == {"auto", *registered} | set(REFUSED_PLUGINS)
+    assert set(AKO_CNI_PLUGINS + AKO_DEFAULT_BRANCH) <= set(CNI_PLUGIN_CHOICES)
+
+
+@pytest.mark.parametrize("plugin", AKO_DEFAULT_BRANCH)
+def test_canal_and_flannel_mean_node_pod_cidrs_whatever_cilium_config_says(plugin):
+    decision = decide_mode(plugin, {"ipam": "cluster-pool"}, CM)
+    assert decision.mode is IpamMode.KUBERNETES_HOST_SCOPE
+    assert decision.evidence == (f"--cni-plugin {plugin} (explicit)",)
     with pytest.raises(InputError, match="--cni-plugin 'weave-net' is not supported"):
         decide_mode("weave-net", None, CM)
 

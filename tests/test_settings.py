@@ -8,8 +8,7 @@ import pytest
 import yaml
 from helpers import cilium_config, cilium_node, init_repo, node, run_cli, write_objects
 
-from reconciler.ako_values import from_ako_values
-from reconciler.errors import InputError
+from reconciler.ako_values import AKO_KEYS, ako_values_warnings, from_ako_values
 from reconciler.settings import SETTINGS, configured_defaults
 
 AKO_VALUES = {
@@ -38,9 +37,9 @@ def write_yaml(path: Path, data) -> str:
     return str(path)
 
 
-def test_ako_values_map_to_settings():
-    values = from_ako_values(AKO_VALUES)
-    assert values == {
+def test_ako_values_map_to_settings_naming_file_and_key():
+    values = from_ako_values(AKO_VALUES, "values.yaml")
+    assert {dest: configured.value for dest, configured in values.items()} == {
         "cluster_name": "prod-a",
         "cni_plugin": "cilium",
         "avi_controller": "https://10.10.10.10",
@@ -51,22 +50,23 @@ def test_ako_values_map_to_settings():
         "se_group": ["k8s-seg"],
         "node_network": ["192.168.10.0/24"],
     }
+    assert values["node_network"].where == "values.yaml: NetworkSettings.nodeNetworkList"
+    assert values["cni_plugin"].where == "values.yaml: AKOSettings.cniPlugin"
     assert "never-read" not in str(values)
-    assert from_ako_values({"AKOSettings": {"cniPlugin": ""}})["cni_plugin"] == "kubernetes"
-    assert from_ako_values({"AKOSettings": {"cniPlugin": "calico"}})["cni_plugin"] == "calico"
-    with pytest.raises(InputError, match=r"AKOSettings\.cniPlugin 'flannel' is not supported"):
-        from_ako_values({"AKOSettings": {"cniPlugin": "flannel"}})
+    assert from_ako_values({"AKOSettings": {"cniPlugin": ""}}, "v")["cni_plugin"].value == ""
+    assert "ip_family" not in from_ako_values({"AKOSettings": {"ipFamily": ""}}, "v")
 
 
 def test_precedence_environment_over_config_over_ako_values(tmp_path):
     ako = write_yaml(tmp_path / "values.yaml", AKO_VALUES)
     config = write_yaml(tmp_path / "config.yaml", {"vrf": "from-config", "cloud": "from-config"})
     values, warnings = configured_defaults(config, ako, {"ROUTE_RECONCILER_CLOUD": "from-env"})
-    assert (values["cluster_name"], values["vrf"], values["cloud"]) == (
+    assert (values["cluster_name"].value, values["vrf"].value, values["cloud"].value) == (
         "prod-a",
         "from-config",
         "from-env",
     )
+    assert values["cloud"].where == "environment ROUTE_RECONCILER_CLOUD"
     assert "disableStaticRouteSync is not true" in warnings[0]
 
 
@@ -104,6 +104,70 @@ def test_flags_win_and_one_flag_migrates_from_ako(tmp_path, capsys, monkeypatch)
     assert (tmp_path / "repo/routes/prod-a/global.yaml").exists()
 
 
+# Every value AKO's file may hold that route-reconciler would refuse, one per key it reads.
+REFUSED_AKO_VALUES = {
+    "AKOSettings": {
+        "clusterName": "c.eu",
+        "cniPlugin": "ncp",
+        "ipFamily": "V5",
+        "disableStaticRouteSync": True,
+    },
+    "ControllerSettings": {"vrfName": "../../x", "cloudName": "-x y"},
+    "NetworkSettings": {"nodeNetworkList": [{"networkName": "n", "cidrs": ["192.168.10.1/24"]}]},
+}
+OVERRIDING_FLAGS = {
+    "--cluster-name": "c",
+    "--cni-plugin": "cilium",
+    "--ip-family": "V4",
+    "--vrf": "global",
+    "--cloud": "Default-Cloud",
+    "--node-network": "192.168.10.0/24",
+}
+
+
+def test_flags_override_every_ako_value_even_one_that_would_be_refused(tmp_path, capsys):
+    objects = [cilium_config(), node("w1", "192.168.10.11"), cilium_node("w1", ["10.0.1.0/24"])]
+    snapshot = str(write_objects(tmp_path / "cluster.yaml", objects))
+    init_repo(tmp_path / "repo")
+    values = write_yaml(tmp_path / "values.yaml", REFUSED_AKO_VALUES)
+    flags = [part for flag in OVERRIDING_FLAGS.items() for part in flag]
+    argv = [
+        "render",
+        "--ako-values",
+        values,
+        "--snapshot",
+        snapshot,
+        "--repo",
+        str(tmp_path / "repo"),
+    ]
+    code, _, err = run_cli(capsys, *argv, *flags)
+    assert code == 2, err
+    assert (tmp_path / "repo/routes/c/global.yaml").exists()
+    for flag in OVERRIDING_FLAGS:  # without any one of the flags, that key's value is refused
+        without = [part for other in OVERRIDING_FLAGS.items() if other[0] != flag for part in other]
+        code, _, err = run_cli(capsys, *argv, *without)
+        assert code == 1 and f"{values}: " in err and err.count("error: ") == 1, (flag, err)
+
+
+def test_a_repeatable_flag_replaces_the_configured_list(tmp_path, capsys):
+    """nodeNetworkList picks 192.168.20.11; --node-network alone must pick 192.168.10.11."""
+    objects = [
+        cilium_config(),
+        node("w1", ["192.168.20.11", "192.168.10.11"]),
+        cilium_node("w1", ["10.0.1.0/24"]),
+    ]
+    snapshot = str(write_objects(tmp_path / "cluster.yaml", objects))
+    values = {"NetworkSettings": {"nodeNetworkList": [{"cidrs": ["192.168.20.0/24"]}]}}
+    ako = write_yaml(tmp_path / "values.yaml", values)
+    init_repo(tmp_path / "repo")
+    argv = ["render", "--cluster-name", "c", "--ako-values", ako, "--snapshot", snapshot]
+    argv += ["--repo", str(tmp_path / "repo"), "--node-network", "192.168.10.0/24"]
+    code, _, err = run_cli(capsys, *argv)
+    assert code == 2, err
+    manifest = (tmp_path / "repo/routes/c/global.yaml").read_text()
+    assert "nextHop: 192.168.10.11" in manifest
+
+
 def test_missing_cluster_name_names_every_way_to_set_it(capsys):
     code, _, err = run_cli(capsys, "render", "--snapshot", "x.yaml")
     assert code == 1 and "--cluster-name, clusterName in --config" in err
@@ -113,3 +177,37 @@ def test_every_setting_is_documented_in_the_readme():
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     missing = [s.key for s in SETTINGS if f"`{s.key}`" not in readme]
     assert not missing
+
+
+class Recording(dict):
+    """A values mapping that notes every key read from it, nested sections included."""
+
+    def __init__(self, data: dict, prefix: str, seen: set[str]) -> None:
+        super().__init__(data)
+        self.prefix, self.seen = prefix, seen
+
+    def get(self, key, default=None):
+        self.seen.add(self.prefix + key)
+        value = super().get(key, default)
+        return (
+            Recording(value, f"{self.prefix}{key}.", self.seen)
+            if isinstance(value, dict)
+            else value
+        )
+
+    def __getitem__(self, key):
+        return self.get(key)
+
+
+def test_every_ako_key_the_code_reads_is_in_the_readme_table():
+    values = {**AKO_VALUES, "L7Settings": {"serviceType": "ClusterIP", "shardVSSize": "LARGE"}}
+    seen: set[str] = set()
+    recording = Recording(values, "", seen)
+    from_ako_values(recording, "values.yaml")
+    ako_values_warnings(recording)
+    assert {key for key in seen if "." in key} == {key.path for key in AKO_KEYS}
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("`--ako-values values.yaml` reads these keys", 1)[1]
+    rows = [line for line in section.split("\n\n", 2)[1].splitlines() if line.startswith("| `")]
+    table = {row.split(" | ")[0].strip("|` "): row.split(" | ", 1)[1].rstrip(" |") for row in rows}
+    assert table == {key.path: key.meaning for key in AKO_KEYS}

@@ -11,6 +11,7 @@ from world import FOREIGN
 
 from reconciler.cli import main
 from reconciler.ownership import owner_label
+from reconciler.preflight import se_group_findings
 from reconciler.shared_vrf import reaches_our_service_engines
 from reconciler.sim.avi import static_route
 
@@ -111,3 +112,14 @@ def test_which_foreign_routes_reach_our_service_engines(labels, reaches):
     if labels is not None:
         entry["labels"] = labels
     assert reaches_our_service_engines(entry, "c") is reaches
+
+
+def test_check_wants_our_se_groups_to_carry_exactly_our_label():
+    """What makes sharing safe: our routes reach only SE groups labelled exactly for us."""
+    groups = [
+        {"name": "ours", "labels": owner_label("c")},
+        {"name": "theirs", "labels": owner_label("c-eu")},
+        {"name": "both", "labels": [*owner_label("c"), {"key": "owner", "value": "x"}]},
+        {"name": "none"},
+    ]
+    assert [f.status for f in se_group_findings("c", groups)] == ["ok", "fail", "fail", "fail"]

@@ -270,7 +270,7 @@ def test_every_cluster_config_is_a_valid_settings_file():
     assert configs
     for path in configs:
         values = from_config(yaml.safe_load(path.read_text()), str(path))
-        assert values["cluster_name"] == path.stem, "the file name is the cluster name"
+        assert values["cluster_name"].value == path.stem, "the file name is the cluster name"
         defaults, _ = configured_defaults(str(path), None, {})
         assert defaults == values
 

@@ -7,8 +7,10 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from reconciler import __version__
+from reconciler.ako_values import Configured
 from reconciler.cli import apply, check, decommission, demo, plan, propose, render, run, sim
 from reconciler.errors import EXIT_ERROR, InputError, ReconcilerError
 from reconciler.settings import configured_defaults
@@ -33,8 +35,12 @@ def _show_own_warnings() -> None:
     root.setLevel(logging.WARNING)
 
 
-def apply_configuration(parser: argparse.ArgumentParser, arguments: list[str]) -> None:
-    """Config file, AKO values and environment become defaults, so flags still win."""
+def apply_configuration(
+    parser: argparse.ArgumentParser, arguments: list[str]
+) -> dict[str, Configured]:
+    """Config file, AKO values and environment become defaults, so flags still win. A repeatable
+    option keeps no default (argparse would add the flag's values to it): `resolve_configuration`
+    fills it in when no flag is given."""
     early = argparse.ArgumentParser(add_help=False)
     early.add_argument("--config")
     early.add_argument("--ako-values")
@@ -42,9 +48,46 @@ def apply_configuration(parser: argparse.ArgumentParser, arguments: list[str]) -
     defaults, warnings = configured_defaults(known.config, known.ako_values, os.environ)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    for subparser in _subparsers(parser):
-        dests = {action.dest for action in subparser._actions} | set(subparser._defaults)
-        subparser.set_defaults(**{dest: value for dest, value in defaults.items() if dest in dests})
+    for action in _options(parser):
+        if action.dest in defaults and not isinstance(action, argparse._AppendAction):
+            action.default = defaults[action.dest]
+    for subparser in _subparsers(parser):  # values that are no option, e.g. ako_still_syncing
+        plain = {dest: defaults[dest].value for dest in subparser._defaults if dest in defaults}
+        subparser.set_defaults(**plain)
+    return defaults
+
+
+def resolve_configuration(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, defaults: dict[str, Configured]
+) -> None:
+    """The configured values no flag overrode, checked as the flag's own value would be (its
+    type and choices), with an error naming the file or variable they came from."""
+    for action in _options(parser):
+        configured = defaults.get(action.dest)
+        if configured is None or not hasattr(args, action.dest):
+            continue
+        value = getattr(args, action.dest)
+        if value is configured or (value is None and isinstance(action, argparse._AppendAction)):
+            setattr(args, action.dest, _checked(configured, action))
+
+
+def _checked(configured: Configured, action: argparse.Action) -> Any:
+    convert = action.type if callable(action.type) else (lambda value: value)
+    try:
+        if isinstance(action, argparse._AppendAction):
+            return [convert(item) for item in configured.value]
+        value = convert(configured.value)
+    except (argparse.ArgumentTypeError, TypeError, ValueError) as error:
+        raise InputError(f"{configured.where}: {error}") from None
+    if action.choices is not None and value not in action.choices:
+        choices = ", ".join(map(str, action.choices))
+        raise InputError(f"{configured.where}: {value!r} is not one of {choices}")
+    return value
+
+
+def _options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    """Every option of every command; options of one name are alike across commands."""
+    return [action for subparser in _subparsers(parser) for action in subparser._actions]
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
@@ -88,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _show_own_warnings()
     try:
         parser = build_parser()
-        apply_configuration(parser, arguments)
+        defaults = apply_configuration(parser, arguments)
         args = parser.parse_args(arguments)
     except SystemExit as exit_request:  # --help, --version and usage errors
         return int(exit_request.code or 0)
@@ -96,6 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
     try:
+        resolve_configuration(parser, args, defaults)
         if hasattr(args, "cluster_name") and not args.cluster_name:
             raise InputError(
                 "the cluster name is not set: give --cluster-name, clusterName in "

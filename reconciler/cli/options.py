@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from reconciler.addresses import IPNetwork
 from reconciler.avi.client import DEFAULT_API_VERSION
-from reconciler.errors import InputError
+from reconciler.errors import InputError, brief
 from reconciler.guards import DEFAULT_MAX_ADD
 from reconciler.ipam.modes import CNI_PLUGIN_CHOICES
+from reconciler.ipam.registry import REFUSED_PLUGINS
 from reconciler.names import validate_cloud_name, validate_cluster_name, validate_vrf_name
+from reconciler.policy import parse_network
 from reconciler.routes import IpFamily
 
 
@@ -101,12 +104,16 @@ def _argument_type(validate: Callable[[str], str]) -> Callable[[str], str]:
 
 
 def _cni_plugin(value: str) -> str:
-    if value.strip().lower() not in CNI_PLUGIN_CHOICES:
-        choices = ", ".join(choice for choice in CNI_PLUGIN_CHOICES if choice)
+    """AKO's names, lower-cased as AKO reads them; a refused one is an error saying why."""
+    plugin = value.strip().lower()
+    if plugin not in CNI_PLUGIN_CHOICES:
+        choices = ", ".join(c for c in CNI_PLUGIN_CHOICES if c and c not in REFUSED_PLUGINS)
         raise argparse.ArgumentTypeError(
-            f"{value!r}: choose {choices} or '' (AKO's spelling of kubernetes)"
+            f"{brief(value)}: choose {choices} or '' (AKO's spelling of kubernetes)"
         )
-    return value.strip().lower()
+    if plugin in REFUSED_PLUGINS:
+        raise argparse.ArgumentTypeError(f"{plugin}: {REFUSED_PLUGINS[plugin]}")
+    return plugin
 
 
 def add_avi_options(parser: argparse.ArgumentParser) -> None:
@@ -166,6 +173,7 @@ def add_policy_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--allowed-pod-cidr",
         action="append",
+        type=network,
         metavar="CIDR",
         help="pod pool every route must lie in (repeatable); default: the "
         "cluster-pool CIDRs of cilium-config when rendering",
@@ -191,10 +199,20 @@ def add_node_network_option(parser: argparse.ArgumentParser | argparse._Argument
     parser.add_argument(
         "--node-network",
         action="append",
+        type=network,
         metavar="CIDR",
         help="network the Service Engines reach the nodes on (repeatable): each node's next hop "
         "is its address inside one, and every next hop must lie in one",
     )
+
+
+def network(text: str) -> IPNetwork:
+    """A CIDR as an argparse type, so a bad one is an error naming the option, or the file or
+    variable it came from."""
+    try:
+        return parse_network(text)
+    except ValueError as problem:
+        raise argparse.ArgumentTypeError(str(problem)) from None
 
 
 def bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:

@@ -19,7 +19,7 @@ from reconciler.ipam.kube import KubeSource, api_client
 from reconciler.ipam.snapshot import SnapshotSource
 from reconciler.ipam.source import ClusterSource
 from reconciler.job import JobSettings, Stages
-from reconciler.policy import RoutePolicy, parse_networks
+from reconciler.policy import RoutePolicy
 from reconciler.propose import ProposalSettings
 from reconciler.render import RenderSettings
 from reconciler.review.github import GitHubClient, GitHubSettings
@@ -69,7 +69,7 @@ def github_client(args: argparse.Namespace) -> GitHubClient:
 
 def route_policy(args: argparse.Namespace) -> RoutePolicy:
     return RoutePolicy(
-        pod_pools=tuple(parse_networks(args.allowed_pod_cidr or (), "--allowed-pod-cidr")),
+        pod_pools=tuple(args.allowed_pod_cidr or ()),
         min_prefix_v4=args.min_prefix_length,
         min_prefix_v6=args.min_prefix_length_v6,
         node_networks=node_networks(args),
@@ -77,7 +77,7 @@ def route_policy(args: argparse.Namespace) -> RoutePolicy:
 
 
 def node_networks(args: argparse.Namespace) -> tuple[IPNetwork, ...]:
-    return tuple(parse_networks(args.node_network or (), "--node-network"))
+    return tuple(args.node_network or ())
 
 
 def render_settings(args: argparse.Namespace) -> RenderSettings:

@@ -78,7 +78,7 @@ def normalize_plugin(cni_plugin: str) -> str:
 def reads_cilium_config(plugin: str) -> bool:
     """`auto`, and the plugins whose mode cilium-config decides; a CNI named explicitly is taken
     as named, so a leftover cilium-config neither decides nor contradicts it."""
-    return plugin == "auto" or any(cni.cilium_ipam for cni in _rows_of(plugin))
+    return plugin == "auto" or any(cni.cilium_ipam and plugin in cni.plugins for cni in CNIS)
 
 
 def cilium_ipam_mode(cilium_config: Mapping[str, str]) -> str:
@@ -112,7 +112,7 @@ def decide_mode(
 
 
 def _rows_of(plugin: str) -> list[Cni]:
-    return [cni for cni in CNIS if plugin in cni.plugins]
+    return [cni for cni in CNIS if plugin in cni.plugins or plugin in cni.aliases]
 
 
 def _detect(cilium_mode: str | None, config_name: str) -> ModeDecision:

@@ -41,14 +41,16 @@ class Cni:
     cilium-config `ipam` values that mean this mode: such a row is decided by cilium-config and an
     explicit choice is checked against it, while any other row is taken as named and reads no
     cilium-config. `cilium_reader`, when given, replaces `reader` where cilium-config chose the
-    mode (Cilium then allocates, and reads more than the CNI-neutral fields). `next_hop` is the
-    rule as the README states it; `rbac_component` names the folder in deploy/components/ that
-    grants its reads beyond deploy/base."""
+    mode (Cilium then allocates, and reads more than the CNI-neutral fields). `aliases` are other
+    CNIs' names (AKO accepts them) that mean this mode and are always taken as named. `next_hop`
+    is the rule as the README states it; `rbac_component` names the folder in
+    deploy/components/ that grants its reads beyond deploy/base."""
 
     mode: IpamMode
     plugins: tuple[str, ...]
     reader: Reader
     next_hop: str
+    aliases: tuple[str, ...] = ()
     reads: CustomResource | None = None
     rbac_component: str | None = None
     cilium_ipam: tuple[str, ...] = ()
@@ -60,13 +62,17 @@ class Cni:
 
 
 INTERNAL_IP = "InternalIP"
+CILIUM_NEXT_HOP = (
+    f"{INTERNAL_IP}; with node networks also the CiliumNode's `spec.addresses` InternalIPs, "
+    "never its CiliumInternalIP"
+)
 
 CNIS = (
     Cni(
         IpamMode.CILIUM_CLUSTER_POOL,
         ("cilium",),
         cilium.read_cluster_pool,
-        f"{INTERNAL_IP}, never a CiliumNode address",
+        CILIUM_NEXT_HOP,
         reads=CILIUM_NODES,
         cilium_ipam=("cluster-pool", "cluster-pool-v2beta"),
     ),
@@ -74,7 +80,7 @@ CNIS = (
         IpamMode.CILIUM_MULTI_POOL,
         ("cilium",),
         cilium.read_multi_pool,
-        INTERNAL_IP,
+        CILIUM_NEXT_HOP,
         reads=CILIUM_NODES,
         cilium_ipam=("multi-pool",),
     ),
@@ -83,6 +89,7 @@ CNIS = (
         ("kubernetes", ""),
         host_scope.read_host_scope,
         INTERNAL_IP,
+        aliases=("canal", "flannel"),  # Flannel's host-local IPAM: Node spec.podCIDRs
         cilium_ipam=("kubernetes",),
         cilium_reader=host_scope.read_cilium_host_scope,
     ),
@@ -130,8 +137,11 @@ REFUSED_PLUGINS = {
 }
 
 BY_MODE = {cni.mode: cni for cni in CNIS}
-# Every plugin name, in table order, each once.
-PLUGINS = tuple(dict.fromkeys(plugin for cni in CNIS for plugin in cni.plugins))
+# Every plugin name, in table order, each once; aliases after them.
+PLUGINS = tuple(
+    dict.fromkeys([plugin for cni in CNIS for plugin in cni.plugins])
+    | dict.fromkeys(alias for cni in CNIS for alias in cni.aliases)
+)
 # What is read when nothing tells which CNI allocates the pod addresses: the Node spec, as AKO.
 FALLBACK = BY_MODE[IpamMode.KUBERNETES_HOST_SCOPE]
 CUSTOM_RESOURCES = {cni.reads.name: cni.reads for cni in CNIS if cni.reads}
