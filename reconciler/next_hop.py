@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from reconciler.addresses import IPAddress, IPNetwork, never_a_next_hop
 from reconciler.ipam.model import AddressOrigin, NextHopCandidate, NodeIpam
@@ -22,19 +23,15 @@ from reconciler.ipam.model import AddressOrigin, NextHopCandidate, NodeIpam
 _SHOWN = 4
 
 
-@dataclass(frozen=True)
-class NextHopChoice:
-    """The next hop of one node in one family, the field it came from and why it was chosen."""
+class NextHopChoice(NamedTuple):
+    """The next hop of one node in one family, the field it came from and why it was chosen.
+    A tuple, since a render makes one per node and family."""
 
     node: str
     address: IPAddress
     source: str
     reason: str
     first_internal_ip: IPAddress | None
-
-    @property
-    def is_first_internal_ip(self) -> bool:
-        return self.address == self.first_internal_ip
 
     def describe(self) -> str:
         first = (
@@ -48,22 +45,42 @@ class NextHopChoice:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NodeNextHops:
-    """`missing`: for each family without a next hop, why; `errors`: offered values that are
-    not addresses, or a chosen one that can never be a node's."""
+    """`chosen`: the next hop of each family that has one; `others`: those that are not the
+    node's first InternalIP, with where they came from and why (usually none); `errors`: offered
+    values that are not addresses, or a chosen one that can never be a node's; `offered`: the
+    addresses considered, for saying why a family has none."""
 
-    chosen: dict[int, NextHopChoice]
-    missing: dict[int, str]
-    errors: tuple[str, ...]
+    chosen: dict[int, IPAddress]
+    others: list[NextHopChoice]
+    errors: list[str]
+    offered: list[tuple[IPAddress, NextHopCandidate]]
+    node_networks: Sequence[IPNetwork]
+
+    def why_none(self, version: int) -> str:
+        if not self.node_networks:
+            return f"no IPv{version} InternalIP in status.addresses"
+        networks = [str(net) for net in self.node_networks if net.version == version]
+        if not networks:
+            return f"no IPv{version} node network is configured (add one, or limit --ip-family)"
+        outside = [
+            f"{c.source} {address}" for address, c in self.offered if address.version == version
+        ]
+        shown = ", ".join(outside[:_SHOWN]) + (", ..." if len(outside) > _SHOWN else "")
+        return f"no IPv{version} address inside the node networks ({', '.join(networks)})" + (
+            f": {shown} lie outside" if outside else f"; it offers no IPv{version} address"
+        )
 
 
 def choose_next_hops(node: NodeIpam, node_networks: Sequence[IPNetwork] = ()) -> NodeNextHops:
-    by_network = bool(node_networks)
+    """One pass over the offered addresses: a render calls it for every node."""
     offered: list[tuple[IPAddress, NextHopCandidate]] = []
     errors: list[str] = []
+    first_internal: dict[int, IPAddress] = {}
+    chosen: dict[int, tuple[IPAddress, NextHopCandidate, str]] = {}
     for candidate in node.addresses:
-        if candidate.origin is AddressOrigin.CILIUM_NODE and not by_network:
+        if candidate.origin is AddressOrigin.CILIUM_NODE and not node_networks:
             continue
         address = _parse(candidate.address)
         if address is None:
@@ -71,31 +88,25 @@ def choose_next_hops(node: NodeIpam, node_networks: Sequence[IPNetwork] = ()) ->
                 f"node {node.name}: {candidate.source} {candidate.address[:80]!r} "
                 "is not an IP address"
             )
-        else:
-            offered.append((address, candidate))
-    first_internal: dict[int, IPAddress] = {}
-    for address, candidate in offered:
-        if candidate.origin is AddressOrigin.NODE:
-            first_internal.setdefault(address.version, address)
-    chosen: dict[int, NextHopChoice] = {}
-    for address, candidate in offered:
-        if address.version in chosen:
             continue
-        reason = _reason(address, candidate, node_networks)
-        if reason is not None:
-            chosen[address.version] = NextHopChoice(
-                node.name, address, candidate.source, reason, first_internal.get(address.version)
-            )
-    for choice in chosen.values():
-        never = never_a_next_hop(choice.address)
+        offered.append((address, candidate))
+        version = address.version
+        if candidate.origin is AddressOrigin.NODE and version not in first_internal:
+            first_internal[version] = address
+        if version not in chosen:
+            reason = _reason(address, candidate, node_networks)
+            if reason is not None:
+                chosen[version] = (address, candidate, reason)
+    others = []
+    for family, (address, candidate, reason) in chosen.items():
+        never = never_a_next_hop(address)
         if never:
-            errors.append(f"node {node.name}: {choice.source} {str(choice.address)!r} {never}")
-    missing = {
-        version: _why_none(version, offered, node_networks)
-        for version in (4, 6)
-        if version not in chosen
-    }
-    return NodeNextHops(chosen, missing, tuple(errors))
+            errors.append(f"node {node.name}: {candidate.source} {str(address)!r} {never}")
+        first = first_internal.get(family)
+        if address != first:
+            others.append(NextHopChoice(node.name, address, candidate.source, reason, first))
+    addresses = {family: address for family, (address, _, _) in chosen.items()}
+    return NodeNextHops(addresses, others, errors, offered, node_networks)
 
 
 def _parse(text: str) -> IPAddress | None:
@@ -119,20 +130,3 @@ def _reason(
         if network.version == address.version and address in network:
             return f"inside node network {network}"
     return None
-
-
-def _why_none(
-    version: int,
-    offered: Sequence[tuple[IPAddress, NextHopCandidate]],
-    node_networks: Sequence[IPNetwork],
-) -> str:
-    if not node_networks:
-        return f"no IPv{version} InternalIP in status.addresses"
-    networks = [str(network) for network in node_networks if network.version == version]
-    if not networks:
-        return f"no IPv{version} node network is configured (add one, or limit --ip-family)"
-    outside = [f"{c.source} {address}" for address, c in offered if address.version == version]
-    shown = ", ".join(outside[:_SHOWN]) + (", ..." if len(outside) > _SHOWN else "")
-    return f"no IPv{version} address inside the node networks ({', '.join(networks)})" + (
-        f": {shown} lie outside" if outside else f"; it offers no IPv{version} address"
-    )

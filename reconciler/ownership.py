@@ -34,7 +34,8 @@ class LiveRoute:
 @dataclass(frozen=True)
 class LiveState:
     """`foreign`: every foreign route by its prefix, as read, in VRF order; `foreign_ids`: the
-    first foreign route holding each route id."""
+    first foreign route holding each route id of our form (`<cluster>.`), which ours would
+    repeat."""
 
     ours: dict[IPNetwork, LiveRoute]
     foreign: dict[PrefixKey, list[Mapping[str, Any]]]
@@ -74,13 +75,14 @@ def classify(static_routes: Sequence[Mapping[str, Any]], cluster: str) -> LiveSt
     foreign_ids: dict[str, Mapping[str, Any]] = {}
     duplicates: list[LiveRoute] = []
     warnings: list[str] = []
+    our_form = f"{cluster}."
     for index, entry in enumerate(static_routes):
         if not is_ours(entry, cluster):
             key = _foreign_key(entry)
             if key is not None:
                 foreign.setdefault(key, []).append(entry)
-            held = entry.get("route_id") if isinstance(entry, Mapping) else None
-            if isinstance(held, str):
+            held = entry.get("route_id") if isinstance(entry, dict) else None
+            if isinstance(held, str) and held.startswith(our_form):
                 foreign_ids.setdefault(held, entry)
             continue
         parsed = _parse(entry)

@@ -59,8 +59,9 @@ class RouteComputation:
     errors: tuple[str, ...]
     conflicts: tuple[str, ...]
     blocked: tuple[BlockedRoute, ...] = ()
-    # Per node and family that got a route: which address is the next hop, and why.
-    next_hops: tuple[NextHopChoice, ...] = ()
+    # Per node and family that got a route through another address than its first InternalIP:
+    # which one, and why (the common case keeps nothing, so a large render allocates nothing).
+    other_next_hops: tuple[NextHopChoice, ...] = ()
 
 
 def route_id(cluster: str, prefix: IPNetwork) -> str:
@@ -112,12 +113,12 @@ def compute_routes(
     errors: list[str] = list(ipam.errors)
     blocked: list[BlockedRoute] = []
     candidates: list[Route] = []
-    next_hops: list[NextHopChoice] = []
+    other_next_hops: list[NextHopChoice] = []
     for node in ipam.nodes:
         found = _node_routes(node, cluster, ip_family, node_networks)
         warnings.extend(found.warnings)
         errors.extend(found.errors)
-        next_hops.extend(found.next_hops)
+        other_next_hops.extend(found.other_next_hops)
         gaps = found.gaps
         for route in found.routes:
             reason = blocks(route) if blocks is not None else None
@@ -142,11 +143,11 @@ def compute_routes(
         tuple(errors),
         tuple(conflicts),
         tuple(blocked),
-        tuple(next_hops),
+        tuple(other_next_hops),
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class _NodeRoutes:
     """`gaps`: the address families whose data has a gap; for those the node keeps its
     committed routes, since a transient gap must not become a deletion."""
@@ -155,7 +156,7 @@ class _NodeRoutes:
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     gaps: set[int] = field(default_factory=set)
-    next_hops: list[NextHopChoice] = field(default_factory=list)
+    other_next_hops: list[NextHopChoice] = field(default_factory=list)
 
 
 def _node_routes(
@@ -189,21 +190,20 @@ def _node_routes(
     if found.errors or node.ipam_missing:
         found.gaps.update((4, 6))
         return found
-    used: dict[int, NextHopChoice] = {}
     for prefix in prefixes:
         if not ip_family.allows(prefix.version):
             continue
-        choice = next_hops.chosen.get(prefix.version)
-        if choice is None:
+        next_hop = next_hops.chosen.get(prefix.version)
+        if next_hop is None:
             found.warnings.append(
-                f"node {node.name}: {next_hops.missing[prefix.version]}; "
-                f"no new route for {prefix}"
+                f"node {node.name}: {next_hops.why_none(prefix.version)}; no new route for {prefix}"
             )
             found.gaps.add(prefix.version)
             continue
-        used[prefix.version] = choice
-        found.routes.append(Route(prefix, choice.address, node.name, route_id(cluster, prefix)))
-    found.next_hops.extend(used.values())
+        found.routes.append(Route(prefix, next_hop, node.name, route_id(cluster, prefix)))
+    if next_hops.others:
+        routed = {route.prefix.version for route in found.routes}
+        found.other_next_hops += [c for c in next_hops.others if c.address.version in routed]
     return found
 
 

@@ -44,16 +44,17 @@ class ForeignBeside:
 
 def reaches_our_service_engines(entry: Any, cluster: str) -> bool:
     """Unlabelled, or labelled with our label (in any shape but exactly ours, which would make
-    it ours); labels that cannot be read count as reaching us, so they block."""
-    labels = entry.get("labels") if isinstance(entry, Mapping) else None
+    it ours); labels that cannot be read count as reaching us, so they block. Called for every
+    foreign route of a VRF, hence plain `dict` checks (what JSON gives) over `Mapping`."""
+    labels = entry.get("labels") if isinstance(entry, dict) else None
     if not labels or not isinstance(labels, list):
         return True
-    return any(
-        not isinstance(label, Mapping)
-        or not label.get("key")
-        or (label.get("key") == LABEL_KEY and label.get("value") == cluster)
-        for label in labels
-    )
+    for label in labels:
+        if not isinstance(label, dict) or not label.get("key"):
+            return True
+        if label.get("key") == LABEL_KEY and label.get("value") == cluster:
+            return True
+    return False
 
 
 def foreign_beside(cluster: str, target: Sequence[Route], live: LiveState) -> ForeignBeside:

@@ -40,7 +40,7 @@ def test_route_rule(case, tmp_path):
     )
     assert [route_text(r) for r in result.routes] == case["routes"]
     if "otherNextHops" in case:
-        elsewhere = [c.describe() for c in result.next_hops if not c.is_first_internal_ip]
+        elsewhere = [c.describe() for c in result.other_next_hops]
         assert len(elsewhere) == len(case["otherNextHops"]), elsewhere
         for fragment, line in zip(case["otherNextHops"], elsewhere, strict=True):
             assert fragment in line, (fragment, line)

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     print_ipam(result.cluster.ipam)
     counts = ", ".join(f"{name}: {count}" for name, count in result.cluster.ipam.counts.items())
     print(f"{counts}, routes: {len(result.computation.routes)}")
-    print_next_hops(result.computation.next_hops)
+    print_next_hops(result.computation)
     print_problems(result.computation)
     for finding in result.findings:
         print(f"{finding.status}: {finding.message}")

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from reconciler.ipam.model import ClusterIpam
-from reconciler.next_hop import NextHopChoice
 from reconciler.outcome import ApplyResult
 from reconciler.routes import BlockedRoute, RouteComputation
 
@@ -43,12 +42,12 @@ def print_ipam(ipam: ClusterIpam, log: Log | None = None) -> None:
     )
 
 
-def print_next_hops(choices: Sequence[NextHopChoice]) -> None:
+def print_next_hops(computation: RouteComputation) -> None:
     """A line per node and family whose next hop is not its first InternalIP, then the count."""
-    others = [choice for choice in choices if not choice.is_first_internal_ip]
-    for choice in others:
+    for choice in computation.other_next_hops:
         print(f"next hop: {choice.describe()}")
-    routed, elsewhere = len({c.node for c in choices}), len({c.node for c in others})
+    routed = len({route.node for route in computation.routes})
+    elsewhere = len({choice.node for choice in computation.other_next_hops})
     print(
         f"next hops: {routed} node(s) routed, {elsewhere} of them through an address other "
         "than their first InternalIP"
