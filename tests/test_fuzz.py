@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import entry_prefix, oracle_is_ours, ours_ahead_of_foreign
+from helpers import entry_prefix, oracle_blocked, oracle_is_ours, ours_ahead_of_foreign
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -356,7 +356,8 @@ CLUSTER = "c"
 
 PREFIXES = [ipaddress.ip_network(f"10.0.{i}.0/24") for i in range(8)]
 HOPS = [ipaddress.ip_address(f"192.168.0.{i}") for i in (1, 2, 3)]
-# foreign routes share some prefixes with ours: a desired prefix held by them is blocked
+# foreign routes share some prefixes with ours: a desired prefix held by one that reaches our
+# Service Engines is blocked, one held by a labelled one is shared
 FOREIGN_PREFIXES = [*(f"172.16.{i}.0/24" for i in range(3)), "10.0.1.0/24", "10.0.6.0/24"]
 FOREIGN_LABELS = [
     None,
@@ -487,6 +488,7 @@ class PlanApply(RuleBasedStateMachine):
         assert now == expected_ours(live, changes), "the write differs from what verify expects"
         was = actual_ours(live)
         blocked = {entry.route.prefix for entry in plan.blocked}
+        assert blocked == oracle_blocked(self.target, before), "blocked other than the README says"
         wanted = {
             r.prefix: (r.next_hop, r.route_id) for r in self.target if r.prefix not in blocked
         }
@@ -518,7 +520,7 @@ class PlanApply(RuleBasedStateMachine):
         self.base = effective_base(self.target, pending)
         now = actual_ours(classify(self.static_routes, CLUSTER))
         target = {r.prefix: (r.next_hop, r.route_id) for r in self.target}
-        held = {entry_prefix(entry) for entry in foreign_of(before)} & set(target)
+        held = oracle_blocked(self.target, before)
         for prefix in set(PREFIXES) - held:
             if now.get(prefix) == target.get(prefix):
                 self.applied_state[prefix] = target.get(prefix)
