@@ -24,8 +24,8 @@ _SHOWN = 4
 
 
 class NextHopChoice(NamedTuple):
-    """The next hop of one node in one family, the field it came from and why it was chosen.
-    A tuple, since a render makes one per node and family."""
+    """A next hop that is not the node's first InternalIP of its family: the field it came from
+    and why it was chosen, for `check` to say so."""
 
     node: str
     address: IPAddress
