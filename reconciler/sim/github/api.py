@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from reconciler.sim.github.comments import IssueComments, comment_json
 from reconciler.sim.github.faults import DOCS, FaultInjection
+from reconciler.sim.github.issues import IssueNumbers
 from reconciler.sim.github.protocol import (
     CONTENT_TYPE,
     ApiRequest,
@@ -26,6 +27,7 @@ from reconciler.sim.github.protocol import (
 )
 from reconciler.sim.github.pulls import PullRequests
 from reconciler.sim.github.repository import Branches, Repository
+from reconciler.sim.github.tracking import TrackingEndpoints
 from reconciler.sim.github.validation import GitHubError
 from reconciler.sim.server import Reply, StandInServer
 
@@ -80,8 +82,19 @@ class FakeGitHub(FaultInjection, StandInServer[RecordedRequest]):
         self.repo = repo
         self.enterprise = enterprise
         self.default_branch = default_branch
-        self._pulls = PullRequests(owner, Branches(None if git_dir is None else str(git_dir)))
+        branches = Branches(None if git_dir is None else str(git_dir))
+        numbers = IssueNumbers()
+        self._pulls = PullRequests(owner, branches, numbers)
         self._comments = IssueComments()
+        self._tracking = TrackingEndpoints(
+            numbers=numbers,
+            pulls=self._pulls,
+            comments=self._comments,
+            branches=branches,
+            repository=lambda: self._repository,
+            pull_json=self._pull_json,
+            reply=self._reply,
+        )
         pull = rf"{_REPO_PATH}/pulls/(?P<number>\d+)"
         issue_comments = rf"{_REPO_PATH}/issues/(?P<number>\d+)/comments"
         comment = rf"{_REPO_PATH}/issues/comments/(?P<comment_id>\d+)"
@@ -116,6 +129,7 @@ class FakeGitHub(FaultInjection, StandInServer[RecordedRequest]):
                 },
             ),
             (re.compile(comment), {"PATCH": (self._update_comment, DOCS_UPDATE_COMMENT)}),
+            *self._tracking.routes(),
         )
 
     @property
@@ -140,6 +154,15 @@ class FakeGitHub(FaultInjection, StandInServer[RecordedRequest]):
                 comment_json(comment, repository)
             )
         return by_number
+
+    @property
+    def issues(self) -> list[JsonObject]:
+        """Every issue (pull requests aside) as ``GET .../issues/{n}`` shows it, by number."""
+        return self._tracking.issues
+
+    def statuses(self, sha: str) -> list[JsonObject]:
+        """A commit's statuses, newest first."""
+        return self._tracking.statuses(sha)
 
     def merge(self, number: int, merge_commit_sha: str) -> None:
         """Record a merge made by a person in the web UI; the caller makes the commit in git."""
@@ -266,14 +289,14 @@ class FakeGitHub(FaultInjection, StandInServer[RecordedRequest]):
 
     def _list_comments(self, request: ApiRequest) -> Reply:
         number = int(request.params["number"])
-        self._pulls.get(number)  # 404 for an issue that does not exist
+        self._tracking.issue_exists(number)
         page, headers = page_of(request, self._origin, self._comments.on(number))
         repository = self._repository
         return self._reply(200, [comment_json(c, repository) for c in page], headers)
 
     def _create_comment(self, request: ApiRequest) -> Reply:
         number = int(request.params["number"])
-        self._pulls.get(number)
+        self._tracking.issue_exists(number)
         comment = self._comments.create(number, request.body)
         return self._reply(201, comment_json(comment, self._repository))
 

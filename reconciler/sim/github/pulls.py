@@ -10,6 +10,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from reconciler.sim.github.issues import IssueNumbers
 from reconciler.sim.github.protocol import JsonObject, now
 from reconciler.sim.github.repository import BOT_LOGIN, Branches, Repository, synthetic_sha
 from reconciler.sim.github.validation import (
@@ -54,9 +55,10 @@ class PullRequests:
     """The repository's pull requests, thread-safe; callers get copies, so rendering needs no
     lock while git is asked for commits."""
 
-    def __init__(self, owner: str, branches: Branches) -> None:
+    def __init__(self, owner: str, branches: Branches, numbers: IssueNumbers) -> None:
         self._owner = owner
         self._branches = branches
+        self._numbers = numbers
         self._lock = threading.Lock()
         self._pulls: dict[int, PullRequest] = {}
         self._revision = 0
@@ -121,7 +123,7 @@ class PullRequests:
             raise pull_refused(f"No commits between {base} and {head_ref}")
         with self._lock:
             self._refuse_duplicate_locked(head_ref, base)
-            number = max(self._pulls, default=0) + 1
+            number = self._numbers.take()
             created = now()
             self._revision += 1
             self._pulls[number] = PullRequest(

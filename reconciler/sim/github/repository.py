@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 
 from reconciler.sim.github.protocol import JsonObject
 
 REPOSITORY_ID = 700_000_001
+_SHA = re.compile(r"[0-9a-f]{40}")
 BOT_LOGIN = "route-reconciler-bot"  # the author of pull requests and comments
 _MERGE_BUTTON_IDENTITY = {  # who merges: a reviewer, as GitHub's merge button records one
     "GIT_AUTHOR_NAME": "Reviewer",
@@ -18,6 +20,14 @@ _MERGE_BUTTON_IDENTITY = {  # who merges: a reviewer, as GitHub's merge button r
     "GIT_COMMITTER_NAME": "GitHub",
     "GIT_COMMITTER_EMAIL": "noreply@github.com",
 }
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    parents: tuple[str, ...]
+    date: str  # ISO 8601, as git prints %cI
+    message: str
 
 
 def synthetic_sha(seed: str) -> str:
@@ -108,6 +118,25 @@ class Branches:
         merged = commit.stdout.strip()
         moved = self._git("update-ref", f"refs/heads/{base}", merged, base_sha)
         return merged if moved.returncode == 0 else None
+
+    def commit(self, ref: str) -> CommitInfo | None:
+        """The commit a sha or branch names; without ``git_dir`` any 40-hex sha is one."""
+        if self._git_dir is None:
+            return CommitInfo(ref, (), "", "") if _SHA.fullmatch(ref) else None
+        if ref.startswith("-"):  # never an option of git
+            return None
+        shown = self._git("show", "-s", "--format=%H%n%P%n%cI%n%B", f"{ref}^{{commit}}", "--")
+        if shown.returncode != 0:
+            return None
+        sha, parents, date, message = [*shown.stdout.split("\n", 3), "", "", ""][:4]
+        return CommitInfo(sha, tuple(parents.split()), date, message.rstrip("\n"))
+
+    def contains(self, branch: str, sha: str) -> bool:
+        """Whether ``sha`` is on ``branch``; without ``git_dir`` nothing is."""
+        tip = self.sha(branch)
+        if self._git_dir is None or tip is None:
+            return False
+        return self._git("merge-base", "--is-ancestor", sha, tip).returncode == 0
 
     def _git(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

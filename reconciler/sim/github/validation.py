@@ -45,11 +45,11 @@ class GitHubError(Exception):
 
 def invalid_pull_field(name: str, value: str | None = None) -> GitHubError:
     error: JsonObject = {"resource": "PullRequest", "field": name, "code": "invalid"}
-    return _validation_failed(error if value is None else {"value": value, **error})
+    return validation_failed(error if value is None else {"value": value, **error})
 
 
 def pull_refused(message: str) -> GitHubError:
-    return _validation_failed({"resource": "PullRequest", "code": "custom", "message": message})
+    return validation_failed({"resource": "PullRequest", "code": "custom", "message": message})
 
 
 def parse_object(body: bytes) -> JsonObject:
@@ -77,10 +77,10 @@ def string_field(data: JsonObject, name: str, *, required: bool, nullable: bool 
 
 def check_length(text: str | None, error: JsonObject) -> None:
     if text is not None and len(text) > MAX_BODY_CHARACTERS:
-        raise _validation_failed(error)
+        raise validation_failed(error)
 
 
-def _validation_failed(error: JsonObject) -> GitHubError:
+def validation_failed(error: JsonObject) -> GitHubError:
     return GitHubError(422, "Validation Failed", [error])
 
 
