@@ -51,7 +51,7 @@ def site(remote) -> Iterator[tuple[FakeGitHub, object]]:
 
 
 def test_issues_and_pull_requests_share_numbers_and_the_issues_list(site):
-    github, repo = site
+    _, repo = site
     pull = repo.create_pull(title="Routes", body="plan", head="topic", base="main")
     issue = repo.create_issue(title="Drift", body="table", labels=["route-reconciler-drift"])
     assert (pull.number, issue.number) == (1, 2)
