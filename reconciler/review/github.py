@@ -1,4 +1,5 @@
-"""The pull requests and sticky comments route-reconciler keeps on GitHub.
+"""The pull requests, sticky comments, drift issues and commit statuses route-reconciler keeps
+on GitHub.
 
 The session (headers, retries, paging, what each failure means) is in ``session.py``; body
 fitting is in ``markdown.py``. Callers import the whole GitHub surface from here.
@@ -6,6 +7,7 @@ fitting is in ``markdown.py``. Callers import the whole GitHub surface from here
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +17,16 @@ from reconciler.review.markdown import MAX_BODY, fit_body
 from reconciler.review.session import GitHubSession, JsonObject
 from reconciler.review.settings import GitHubSettings
 
-__all__ = ["MAX_BODY", "GitHubClient", "GitHubSettings", "PullRequest", "fit_body"]
+__all__ = [
+    "MAX_BODY",
+    "CommitStatus",
+    "GitHubClient",
+    "GitHubSettings",
+    "Issue",
+    "Label",
+    "PullRequest",
+    "fit_body",
+]
 
 _MARKER = re.compile(r"<!--[^\n]*\S[^\n]*-->")
 
@@ -40,8 +51,34 @@ class PullRequest:
     merge_commit_sha: str | None
 
 
+@dataclass(frozen=True)
+class Issue:
+    number: int
+    title: str
+    body: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Label:
+    name: str
+    color: str  # six hex digits, no '#'
+    description: str
+
+
+@dataclass(frozen=True)
+class CommitStatus:
+    """``description`` at most 140 characters, GitHub's limit."""
+
+    state: str  # success, failure, error or pending
+    context: str
+    description: str
+    target_url: str | None
+
+
 class GitHubClient:
-    """Pull requests and comments of one repository; ``requests_made`` counts HTTP attempts."""
+    """Pull requests, comments, issues and commit statuses of one repository; ``requests_made``
+    counts HTTP attempts."""
 
     def __init__(self, settings: GitHubSettings) -> None:
         self._settings = settings
@@ -119,6 +156,63 @@ class GitHubClient:
         created = self._session.call("POST", comments_path, {"body": text})
         return _comment_id(created, f"POST {comments_path}")
 
+    # issues: the drift report
+    def find_open_issue(self, label: str, marker: str) -> Issue | None:
+        """The oldest open issue with ``label`` whose body holds ``marker``; the issues list also
+        returns pull requests, which are skipped."""
+        found = None
+        params = {"state": "open", "labels": label}
+        for item in self._session.get_all(f"{self._repo_path}/issues", params):
+            if "pull_request" in item or marker not in str(item.get("body") or ""):
+                continue
+            issue = _issue_from(item, "GET issues")
+            if found is None or issue.number < found.number:
+                found = issue
+        return found
+
+    def create_issue(self, *, title: str, body: str, label: Label) -> Issue:
+        """Creates ``label`` first when the repository lacks it, so it gets its colour."""
+        labels = f"{self._repo_path}/labels"
+        names = {str(item.get("name", "")).lower() for item in self._session.get_all(labels, {})}
+        if label.name.lower() not in names:
+            self._session.call("POST", labels, dataclasses.asdict(label))
+        payload = {"title": title, "body": body, "labels": [label.name]}
+        return _issue_from(self._session.call("POST", f"{self._repo_path}/issues", payload), "POST")
+
+    def update_issue(self, number: int, *, title: str, body: str) -> Issue:
+        path = f"{self._repo_path}/issues/{number}"
+        payload = {"title": title, "body": body}
+        return _issue_from(self._session.call("PATCH", path, payload), f"PATCH {path}")
+
+    def close_issue(self, number: int, comment: str) -> None:
+        """Say why first, then close as completed."""
+        self._session.call("POST", f"{self._repo_path}/issues/{number}/comments", {"body": comment})
+        payload = {"state": "closed", "state_reason": "completed"}
+        self._session.call("PATCH", f"{self._repo_path}/issues/{number}", payload)
+
+    # commits: the apply's status and the pull request it came from
+    def latest_status(self, sha: str, context: str) -> CommitStatus | None:
+        """The newest status of ``context`` on the commit (GitHub lists newest first)."""
+        for item in self._session.get_all(f"{self._repo_path}/commits/{sha}/statuses", {}):
+            if item.get("context") == context:
+                return CommitStatus(
+                    str(item.get("state")), context, str(item.get("description") or ""), None
+                )
+        return None
+
+    def set_status(self, sha: str, status: CommitStatus) -> None:
+        payload = {"state": status.state, "context": status.context}
+        payload["description"] = status.description
+        if status.target_url:
+            payload["target_url"] = status.target_url
+        self._session.call("POST", f"{self._repo_path}/statuses/{sha}", payload)
+
+    def pulls_of_commit(self, sha: str) -> list[PullRequest]:
+        """The merged pull requests that brought ``sha`` in (and open ones, off the default
+        branch)."""
+        path = f"{self._repo_path}/commits/{sha}/pulls"
+        return [_pull_from(item, f"GET {path}") for item in self._session.get_all(path, {})]
+
     def _pull_call(self, method: str, path: str, payload: JsonObject | None = None) -> PullRequest:
         return _pull_from(self._session.call(method, path, payload), f"{method} {path}")
 
@@ -142,6 +236,20 @@ def _pull_from(data: Any, what: str) -> PullRequest:
     except (KeyError, TypeError, ValueError) as exc:
         raise ApiError(
             f"{what}: GitHub's answer is not a pull request ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+def _issue_from(data: Any, what: str) -> Issue:
+    try:
+        return Issue(
+            number=int(data["number"]),
+            title=str(data["title"]),
+            body=str(data.get("body") or ""),
+            url=str(data["html_url"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ApiError(
+            f"{what}: GitHub's answer is not an issue ({type(exc).__name__}: {exc})"
         ) from None
 
 

@@ -42,6 +42,10 @@ class Labels:
         self._labels: dict[str, Label] = {}
         self._next_id = FIRST_LABEL_ID
 
+    def all(self) -> list[Label]:
+        with self._lock:
+            return sorted(map(replace, self._labels.values()), key=lambda label: label.id)
+
     def get(self, name: str) -> Label:
         with self._lock:
             label = self._labels.get(name.lower())

@@ -87,7 +87,10 @@ class TrackingEndpoints:
             ),
             (
                 re.compile(rf"{_REPO_PATH}/labels"),
-                {"POST": (self._create_label, f"{DOCS_LABELS}#create-a-label")},
+                {
+                    "GET": (self._list_labels, f"{DOCS_LABELS}#list-labels-for-a-repository"),
+                    "POST": (self._create_label, f"{DOCS_LABELS}#create-a-label"),
+                },
             ),
             (
                 re.compile(rf"{_REPO_PATH}/labels/(?P<name>[^/]+)"),
@@ -197,6 +200,11 @@ class TrackingEndpoints:
 
     def _create_label(self, request: ApiRequest) -> Reply:
         return self._reply(201, label_json(self._labels.create(request.body), self._repository))
+
+    def _list_labels(self, request: ApiRequest) -> Reply:
+        labels = [label_json(label, self._repository) for label in self._labels.all()]
+        page, headers = page_of(request, self._repository.web_root, labels)
+        return self._reply(200, page, headers)
 
     def _get_label(self, request: ApiRequest) -> Reply:
         label = self._labels.get(unquote(request.params["name"]))
