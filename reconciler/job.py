@@ -14,7 +14,24 @@ from dataclasses import dataclass, field, replace
 
 from reconciler.apply import ApplySettings, apply_reviewed
 from reconciler.changes import summarize
-from reconciler.errors import EXIT_CHANGED, EXIT_ERROR, EXIT_OK, EXIT_REFUSED, ReconcilerError
+from reconciler.errors import (
+    EXIT_CHANGED,
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_REFUSED,
+    GuardRefusal,
+    ReconcilerError,
+)
+from reconciler.feedback import (
+    ApplyFailure,
+    FeedbackAdapters,
+    FeedbackResult,
+    FeedbackSettings,
+    Findings,
+    apply_findings,
+    report,
+    reviewed_drift,
+)
 from reconciler.gitstore import GitStore
 from reconciler.ipam.source import ClusterSource
 from reconciler.manifest import manifest_path
@@ -55,6 +72,7 @@ class JobAdapters:
     github: GitHubFactory
     lock: AbstractContextManager[object]
     metrics: RunMetrics
+    feedback: FeedbackAdapters = field(default_factory=FeedbackAdapters)
 
 
 @dataclass
@@ -67,6 +85,8 @@ class JobResult:
     proposal: ProposeResult | None = None
     applied: ApplyResult | None = None
     error: ReconcilerError | None = None
+    findings: Findings = field(default_factory=Findings)
+    feedback: FeedbackResult = field(default_factory=FeedbackResult)
 
     def stop(self, error: ReconcilerError) -> None:
         self.exit_code = error.exit_code
@@ -75,15 +95,35 @@ class JobResult:
 
 
 def run_job(settings: JobSettings, adapters: JobAdapters) -> JobResult:
+    """The stages, then the reports on what they found, both in the run's lock; a run that
+    cannot take the lock reports nothing (the run holding it does)."""
     result = JobResult()
     try:
         with adapters.lock:
-            result.exit_code = _stages(settings, adapters, result)
-        if result.exit_code in (EXIT_OK, EXIT_CHANGED):
-            adapters.metrics.succeeded()
+            try:
+                result.exit_code = _stages(settings, adapters, result)
+            except ReconcilerError as error:
+                result.stop(error)
+            _report(settings, adapters, result)
     except ReconcilerError as error:
         result.stop(error)
+    adapters.metrics.finished(result.exit_code)
     return result
+
+
+def _report(settings: JobSettings, adapters: JobAdapters, result: JobResult) -> None:
+    findings, error = result.findings, result.error
+    if isinstance(error, GuardRefusal):
+        findings.refused.append(str(error))
+    elif result.exit_code == EXIT_ERROR:
+        findings.failed = "; ".join(result.outcome) or "failed"
+    refs = settings.proposal.plan
+    feedback_settings = FeedbackSettings(refs.target, refs.reviewed_ref, refs.branch)
+    feedback = result.feedback = report(findings, feedback_settings, adapters.feedback)
+    result.outcome += feedback.lines
+    adapters.metrics.set(adapters.metrics.webhook_failures, feedback.webhook_failures)
+    if feedback.error is not None and result.error is None:
+        result.error, result.exit_code = feedback.error, EXIT_ERROR
 
 
 def _stages(settings: JobSettings, adapters: JobAdapters, result: JobResult) -> int:
@@ -96,11 +136,14 @@ def _stages(settings: JobSettings, adapters: JobAdapters, result: JobResult) -> 
     refused = bool(rendered and rendered.blocked)
     changed = bool(rendered and rendered.commit)
     path = manifest_path(settings.render.cluster, settings.render.vrf)
+    if rendered and rendered.blocked:
+        result.findings.refused.append(f"render blocked {_blocked(rendered)}")
     if settings.stages.propose:
         with metrics.stage("propose"):
             proposal = result.proposal = run_propose(
                 store, settings.proposal, adapters.github, adapters.avi, _evidence(rendered)
             )
+        result.findings.proposal = proposal
         result.outcome.append(f"propose: {proposal.describe()}")
         changed |= proposal.changed
     if settings.stages.apply and store.read(reviewed, path) is None:
@@ -110,12 +153,22 @@ def _stages(settings: JobSettings, adapters: JobAdapters, result: JobResult) -> 
         pools = rendered.cluster.cilium_config if rendered else None
         policy = settings.apply.policy.with_cilium_pools(pools)
         apply_settings = replace(settings.apply, policy=policy)
-        with metrics.stage("apply"), adapters.avi() as avi:
-            applied = result.applied = apply_reviewed(store, avi, apply_settings)
-        result.outcome.append(_record_apply(metrics, applied, apply_settings))
+        try:
+            with metrics.stage("apply"), adapters.avi() as avi:
+                applied = result.applied = apply_reviewed(store, avi, apply_settings)
+        except ReconcilerError as error:
+            result.findings.apply_failure = ApplyFailure(reviewed, str(error))
+            raise
+        outcome = _record_apply(metrics, applied, apply_settings)
+        apply_findings(result.findings, applied, outcome)
+        result.outcome.append(outcome)
         code = apply_exit_code(applied, apply_settings.heal)
         changed |= code == EXIT_CHANGED
         refused |= code == EXIT_REFUSED
+    elif settings.proposal.read_avi:
+        with metrics.stage("drift"):
+            drift = result.findings.drift = reviewed_drift(store, refs, adapters.avi)
+        metrics.set(metrics.drift, len(drift or ()))
     if failed:
         return EXIT_ERROR
     if refused:
@@ -159,10 +212,18 @@ def _evidence(rendered: RenderResult | None) -> list[str]:
     return evidence_lines(str(ipam.mode), ipam.evidence, notes)
 
 
+def _blocked(rendered: RenderResult) -> str:
+    return f"{len(rendered.blocked)} route(s): " + ", ".join(
+        f"{entry.route.prefix} of node {entry.route.node} ({entry.reason})"
+        for entry in rendered.blocked
+    )
+
+
 def _record_apply(metrics: RunMetrics, applied: ApplyResult, settings: ApplySettings) -> str:
     summary = applied.plan.summary
     metrics.set(metrics.applied_changes, len(applied.applied))
     metrics.set(metrics.drift, summary["drift"])
     metrics.set(metrics.blocked, summary["blocked"])
+    metrics.set(metrics.skipped, len(applied.skipped_conflicts))
     pools = bool(settings.policy.pod_pools)
     return apply_outcome(applied, settings.heal, settings.dry_run, pools)

@@ -27,7 +27,14 @@ from reconciler.cli.options import (
     add_run_output_options,
 )
 from reconciler.cli.output import Log, print_ipam, print_problems, report_apply, report_blocked
-from reconciler.cli.wiring import avi_client, cluster_source, git_store, github_client, job_settings
+from reconciler.cli.wiring import (
+    avi_client,
+    cluster_source,
+    feedback_adapters,
+    git_store,
+    github_client,
+    job_settings,
+)
 from reconciler.errors import EXIT_ERROR, ReconcilerError
 from reconciler.gitstore import GitStore
 from reconciler.ipam.kube import api_client
@@ -69,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     log = Log(args.log_format)
     metrics = RunMetrics(args.cluster_name, args.vrf)
     store = git_store(args)
+    feedback, warnings = feedback_adapters(args)
     adapters = JobAdapters(
         cluster=partial(cluster_source, args),
         store=store,
@@ -76,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         github=partial(github_client, args),
         lock=_run_lock(args, store),
         metrics=metrics,
+        feedback=feedback,
     )
     result = JobResult()
     try:
@@ -88,7 +97,12 @@ def run(args: argparse.Namespace) -> int:
             report_apply(result.applied, log)
     except ReconcilerError as error:  # options that make no settings, e.g. a bad CIDR
         result.stop(error)
+        metrics.finished(result.exit_code)
     finally:
+        if feedback.webhook is not None:
+            feedback.webhook.close()
+        for warning in [*warnings, *result.feedback.warnings]:
+            log.event("warning", warning)
         log.event(
             "info" if result.exit_code != EXIT_ERROR else "error",
             f"run {args.cluster_name}/{args.vrf}: {'; '.join(result.outcome) or 'failed'}; "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from functools import partial
 
 from reconciler.addresses import IPNetwork
 from reconciler.apply import ApplySettings, Target
@@ -14,6 +15,7 @@ from reconciler.avi.client import AviClient, AviSettings
 from reconciler.check import CheckSettings
 from reconciler.decommission import DecommissionSettings
 from reconciler.errors import InputError
+from reconciler.feedback import FeedbackAdapters, FeedbackSettings
 from reconciler.gitstore import GitStore, proposal_branch
 from reconciler.ipam.kube import KubeSource, api_client
 from reconciler.ipam.snapshot import SnapshotSource
@@ -24,6 +26,7 @@ from reconciler.propose import ProposalSettings
 from reconciler.render import RenderSettings
 from reconciler.review.github import GitHubClient, GitHubSettings
 from reconciler.target import PlanSettings, TargetSource
+from reconciler.webhook import Webhook
 
 
 def cluster_source(args: argparse.Namespace) -> ClusterSource:
@@ -65,6 +68,26 @@ def github_client(args: argparse.Namespace) -> GitHubClient:
         ca_bundle=args.github_ca_bundle,
     )
     return GitHubClient(settings)
+
+
+def feedback_adapters(args: argparse.Namespace) -> tuple[FeedbackAdapters, list[str]]:
+    """GitHub when a repository is configured, the webhook when its URL is set; a webhook
+    that cannot be set up is a warning (notifications never fail a run)."""
+    github = partial(github_client, args) if args.github_repo else None
+    try:
+        webhook = Webhook.from_env(os.environ)
+    except InputError as error:
+        return FeedbackAdapters(github), [f"webhook: {error}; no notifications this run"]
+    return FeedbackAdapters(github, webhook), []
+
+
+def feedback_settings(args: argparse.Namespace, dry_run: bool = False) -> FeedbackSettings:
+    return FeedbackSettings(
+        _target(args),
+        args.reviewed_ref,
+        proposal_branch(args.cluster_name, args.branch),
+        dry_run=dry_run,
+    )
 
 
 def route_policy(args: argparse.Namespace) -> RoutePolicy:
