@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from reconciler.apply import Target
+from reconciler.apply import ApplySettings, Target
 from reconciler.apply_review import (
     apply_status,
     comment_marker,
@@ -31,7 +31,7 @@ from reconciler.drift_report import (
     decide,
     marker,
 )
-from reconciler.errors import ReconcilerError
+from reconciler.errors import GuardRefusal, ReconcilerError
 from reconciler.events import Event, EventKind, payload
 from reconciler.gitstore import GitStore
 from reconciler.manifest import manifest_path
@@ -77,6 +77,13 @@ class Findings:
     refused: list[str] = field(default_factory=list)
     failed: str | None = None
 
+    def note(self, error: ReconcilerError) -> None:
+        """An error that stopped the command: a guard's refusal, or a failure."""
+        if isinstance(error, GuardRefusal):
+            self.refused.append(str(error))
+        else:
+            self.failed = str(error)
+
 
 @dataclass
 class FeedbackResult:
@@ -96,6 +103,25 @@ def reviewed_drift(
         return None
     plan = live_plan(store, replace(settings, source="reviewed"), avi)
     return tuple(change for change in plan.changes if change.origin == "drift")
+
+
+def failed_apply(
+    findings: Findings, store: GitStore, settings: ApplySettings, error: ReconcilerError
+) -> None:
+    """An apply that raised: its commit is the reviewed head as last fetched, when the
+    manifest is there (a fetch that failed leaves the one fetched before)."""
+    findings.note(error)
+    target, ref = settings.target, settings.reviewed_ref
+    try:
+        remote = store.uses_remote(settings.remote)
+        commit = store.resolve(
+            f"refs/remotes/{settings.remote}/{ref}" if remote else f"refs/heads/{ref}"
+        )
+        manifest = store.read(commit, manifest_path(target.cluster, target.vrf)) if commit else None
+    except ReconcilerError:
+        return
+    if manifest is not None:
+        findings.apply_failure = ApplyFailure(commit, str(error))
 
 
 def apply_findings(findings: Findings, result: ApplyResult, outcome: str) -> None:

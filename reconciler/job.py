@@ -19,7 +19,6 @@ from reconciler.errors import (
     EXIT_ERROR,
     EXIT_OK,
     EXIT_REFUSED,
-    GuardRefusal,
     ReconcilerError,
 )
 from reconciler.feedback import (
@@ -112,11 +111,11 @@ def run_job(settings: JobSettings, adapters: JobAdapters) -> JobResult:
 
 
 def _report(settings: JobSettings, adapters: JobAdapters, result: JobResult) -> None:
-    findings, error = result.findings, result.error
-    if isinstance(error, GuardRefusal):
-        findings.refused.append(str(error))
+    findings = result.findings
+    if result.error is not None:
+        findings.note(result.error)
     elif result.exit_code == EXIT_ERROR:
-        findings.failed = "; ".join(result.outcome) or "failed"
+        findings.failed = "; ".join(result.outcome)
     refs = settings.proposal.plan
     feedback_settings = FeedbackSettings(refs.target, refs.reviewed_ref, refs.branch)
     feedback = result.feedback = report(findings, feedback_settings, adapters.feedback)

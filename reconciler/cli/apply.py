@@ -10,12 +10,22 @@ from reconciler.cli.options import (
     add_apply_options,
     add_avi_options,
     add_cluster_name,
+    add_github_options,
     add_manifest_options,
     add_policy_options,
     add_remote_option,
 )
 from reconciler.cli.output import Log, report_apply
-from reconciler.cli.wiring import apply_settings, avi_client, git_store
+from reconciler.cli.reporting import tell
+from reconciler.cli.wiring import (
+    apply_settings,
+    avi_client,
+    feedback_adapters,
+    feedback_settings,
+    git_store,
+)
+from reconciler.errors import ReconcilerError
+from reconciler.feedback import Findings, apply_findings, failed_apply
 from reconciler.outcome import apply_exit_code, apply_outcome
 from reconciler.report import render_text
 
@@ -43,17 +53,33 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="refuse a reviewed head without a valid signature (git verify-commit)",
     )
     add_policy_options(parser)
+    add_github_options(parser)
     add_avi_options(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = apply_settings(args)
-    with avi_client(args) as avi:
-        result = apply_reviewed(git_store(args), avi, settings)
+    """Then, with GitHub settings, the commit status, the pull request comment and the drift
+    report; with a webhook, the events."""
+    settings, store = apply_settings(args), git_store(args)
+    adapters, warnings = feedback_adapters(args)
+    told = feedback_settings(args, dry_run=settings.dry_run)
+    findings = Findings()
+    try:
+        with avi_client(args) as avi:
+            result = apply_reviewed(store, avi, settings)
+    except ReconcilerError as error:
+        failed_apply(findings, store, settings, error)
+        tell(findings, told, adapters, warnings, Log())
+        raise
     if not result.superseded_by:
         print(render_text(result.plan, color=sys.stdout.isatty()), end="")
     report_apply(result, Log())
     pools = bool(settings.policy.pod_pools)
-    print(apply_outcome(result, settings.heal, settings.dry_run, pools))
+    outcome = apply_outcome(result, settings.heal, settings.dry_run, pools)
+    print(outcome)
+    apply_findings(findings, result, outcome)
+    failed = tell(findings, told, adapters, warnings, Log())
+    if failed is not None:
+        raise failed
     return apply_exit_code(result, settings.heal)

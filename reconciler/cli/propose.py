@@ -13,8 +13,18 @@ from reconciler.cli.options import (
     add_policy_options,
     add_remote_option,
 )
-from reconciler.cli.wiring import avi_client, git_store, github_client, proposal_settings
-from reconciler.errors import EXIT_CHANGED, EXIT_OK
+from reconciler.cli.output import Log
+from reconciler.cli.reporting import tell
+from reconciler.cli.wiring import (
+    avi_client,
+    feedback_adapters,
+    feedback_settings,
+    git_store,
+    github_client,
+    proposal_settings,
+)
+from reconciler.errors import EXIT_CHANGED, EXIT_OK, ReconcilerError
+from reconciler.feedback import Findings, reviewed_drift
 from reconciler.propose import sync_and_propose
 
 
@@ -23,7 +33,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "propose",
         help="push the proposal branch and open or update its pull request",
         description="One pull request per cluster and VRF; its body is the markdown plan. With "
-        "an Avi controller configured the plan is three-way (drift included).",
+        "an Avi controller configured the plan is three-way (drift included), and one drift "
+        "report (an issue) per cluster and VRF is opened, edited or closed.",
     )
     add_cluster_name(parser)
     add_manifest_options(parser)
@@ -35,11 +46,23 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def run(args: argparse.Namespace) -> int:
-    result = sync_and_propose(
-        git_store(args),
-        proposal_settings(args),
-        partial(github_client, args),
-        partial(avi_client, args),
-    )
-    print(result.describe())
+    """Then, with a controller configured, the drift report on what Avi holds."""
+    store, settings = git_store(args), proposal_settings(args)
+    avi = partial(avi_client, args)
+    adapters, warnings = feedback_adapters(args)
+    findings = Findings()
+    try:
+        result = findings.proposal = sync_and_propose(
+            store, settings, partial(github_client, args), avi
+        )
+        print(result.describe())
+        if settings.read_avi:
+            findings.drift = reviewed_drift(store, settings.plan, avi)
+    except ReconcilerError as error:
+        findings.note(error)
+        tell(findings, feedback_settings(args), adapters, warnings, Log())
+        raise
+    failed = tell(findings, feedback_settings(args), adapters, warnings, Log())
+    if failed is not None:
+        raise failed
     return EXIT_CHANGED if result.changed else EXIT_OK
