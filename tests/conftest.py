@@ -69,6 +69,8 @@ def job(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_testtoken123")
     monkeypatch.setenv("AVI_USERNAME", "admin")
     monkeypatch.setenv("AVI_PASSWORD", "avi-secret-pw")
+    for variable in ("GITHUB_REPOSITORY", "ROUTE_RECONCILER_WEBHOOK_URL"):
+        monkeypatch.delenv(variable, raising=False)
     remote = git.Repo.init(tmp_path / "remote.git", bare=True, initial_branch="main")
     seed = init_repo(tmp_path / "seed")
     seed.create_remote("origin", remote.working_dir)

@@ -5,13 +5,8 @@ and once merged, applied to Avi."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import git
-from cronjob import Job, add_node, remove_node
-from helpers import cilium_config, route
-
-from reconciler.manifest import Manifest, manifest_path, render_manifest
+from cronjob import add_node, remove_node
+from helpers import cilium_config
 
 
 def test_pull_request_lifecycle_then_apply_after_merge(job):
@@ -90,24 +85,10 @@ def test_routes_blocked_at_render_are_named_in_the_pull_request(job):
     assert "`10.0.1.0/24`" in body
 
 
-def push_reviewed(job: Job, *routes: str) -> None:
-    """A manifest merged on main by hand, as a reviewer could."""
-    reviewer = git.Repo.clone_from(job.remote.working_dir, job.tmp_path / "hand-merge")
-    manifest = Manifest(
-        "c", "global", "Default-Cloud", "cilium-cluster-pool", tuple(map(route, routes))
-    )
-    path = Path(reviewer.working_dir) / manifest_path("c", "global")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_manifest(manifest))
-    reviewer.index.add([manifest_path("c", "global")])
-    reviewer.index.commit("routes: merged by hand")
-    reviewer.git.push("origin", "main")
-
-
 def test_the_run_applies_with_the_pod_pools_its_render_read(job):
     job, cluster = job
     cluster.apply(cilium_config(**{"cluster-pool-ipv4-cidr": "10.0.0.0/16"}))
-    push_reviewed(job, "10.0.1.0/24 192.168.10.1 w1", "10.96.0.0/12 192.168.10.1 w1")
+    job.push_reviewed("10.0.1.0/24 192.168.10.1 w1", "10.96.0.0/12 192.168.10.1 w1")
     code, out = job.run("--no-propose")
     assert code == 3, out
     assert "blocked 1: 10.96.0.0/12 (route policy: 10.96.0.0/12 lies outside" in out
@@ -118,7 +99,7 @@ def test_the_run_refuses_to_apply_while_ako_still_syncs_static_routes(job, tmp_p
     job, _ = job
     values = tmp_path / "values.yaml"
     values.write_text("AKOSettings:\n  clusterName: c\n  disableStaticRouteSync: false\n")
-    push_reviewed(job, "10.0.1.0/24 192.168.10.1 w1")
+    job.push_reviewed("10.0.1.0/24 192.168.10.1 w1")
     code, out = job.run("--no-propose", "--ako-values", str(values))
     assert code == 3 and "AKOSettings.disableStaticRouteSync is not true" in out, out
     assert job.avi_routes() == set()
