@@ -23,7 +23,7 @@ def job(job):
 
 
 def drift_issues(job):
-    return [issue for issue in job.github.issues if LABEL in [l["name"] for l in issue["labels"]]]
+    return [i for i in job.github.issues if LABEL in [label["name"] for label in i["labels"]]]
 
 
 def test_a_hand_edit_opens_one_report_the_same_drift_edits_nothing_and_heal_closes_it(job):
