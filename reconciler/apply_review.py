@@ -47,14 +47,18 @@ def left_off(result: ApplyResult) -> int:
 
 
 def apply_status(result: ApplyResult) -> ApplyStatus:
+    """A failure names what is left off, not what this run wrote, so it reads the same on
+    each run until that changes."""
     plan = result.plan
-    parts = [f"applied {len(result.applied)} change(s)"]
+    context = status_context(plan.cluster, plan.vrf)
+    if not left_off(result):
+        return ApplyStatus("success", context, f"applied {len(result.applied)} change(s)")
+    parts = []
     if result.skipped_conflicts:
         parts.append(f"skipped {len(result.skipped_conflicts)} changed on Avi (--heal overrides)")
     if plan.blocked:
         parts.append(f"blocked {len(plan.blocked)} (a foreign route or the route policy)")
-    state: StatusState = "failure" if left_off(result) else "success"
-    return ApplyStatus(state, status_context(plan.cluster, plan.vrf), _fit("; ".join(parts)))
+    return ApplyStatus("failure", context, _fit("not on Avi: " + "; ".join(parts)))
 
 
 def failure_status(cluster: str, vrf: str, reason: str) -> ApplyStatus:

@@ -218,7 +218,8 @@ def _review_apply(
     client: GitHubClient, findings: Findings, settings: FeedbackSettings, result: FeedbackResult
 ) -> PullRequest | None:
     """The status on the applied commit and the comment on its pull request, when the apply
-    had work to do or failed; no status is written twice, no comment repeated."""
+    had work to do or failed; both only when the status says something new, and the comment
+    edited in place, never repeated."""
     target, applied, failure = settings.target, findings.applied, findings.apply_failure
     if applied is not None and had_work(applied):
         commit, status = applied.reviewed_commit, apply_status(applied)
@@ -237,16 +238,18 @@ def _review_apply(
         None,
     )
     latest = client.latest_status(commit, status.context)
-    if latest is None or (latest.state, latest.description) != (status.state, status.description):
-        url = pull.url if pull else None
-        client.set_status(
-            commit, CommitStatus(status.state, status.context, status.description, url)
-        )
-        result.lines.append(f"status {status.state} on {commit[:12]} ({status.context})")
+    if latest is not None and (latest.state, latest.description) == (
+        status.state,
+        status.description,
+    ):
+        return pull  # reported already, by an earlier run
+    url = pull.url if pull else None
+    client.set_status(commit, CommitStatus(status.state, status.context, status.description, url))
+    result.lines.append(f"status {status.state} on {commit[:12]} ({status.context})")
     if pull is not None:
-        client.upsert_sticky_comment(
-            pull.number, comment_marker(target.cluster, target.vrf), comment
-        )
+        marker_text = comment_marker(target.cluster, target.vrf)
+        client.upsert_sticky_comment(pull.number, marker_text, comment)
+        result.lines.append(f"outcome on pull request #{pull.number}")
     return pull
 
 
