@@ -49,7 +49,7 @@ def test_every_event_reaches_the_webhook(job):
     add_node(job.cluster, "w7", "10.200.0.0/24")
     job.run()
     assert ("refused", None) in events(job)[2:], "a route blocked at render"
-    refused = [b for b in job.receiver.events if b["event"] == "refused"][0]
+    refused = next(b for b in job.receiver.events if b["event"] == "refused")
     assert "render blocked 1 route(s): 10.200.0.0/24 of node w7" in refused["summary"]
     remove_node(job.cluster, "w7")
     remove_node(job.cluster, "w3")
@@ -96,7 +96,7 @@ def test_a_failed_run_is_an_event(job, monkeypatch):
     applied_job(job)
     job.receiver.clear_requests()
     monkeypatch.setenv("AVI_PASSWORD", "wrong")
-    code, out = job.run()
+    code, _out = job.run()
     assert code == 1
     (failed,) = job.receiver.events
     assert failed["event"] == "failed" and "login" in failed["summary"].lower()
