@@ -145,7 +145,7 @@ def report(
     if github is None:
         if findings.drift:
             result.warnings.append(_drift_logged(findings.drift, settings.target))
-    else:
+    elif findings.drift is not None or findings.applied or findings.apply_failure:
         _attempt(result, lambda: _on_github(github, findings, settings, result, shown))
     if adapters.webhook is not None:
         for event in _events(findings, settings.target, shown):
