@@ -76,7 +76,7 @@ class Pushgateway(StandInServer[LoggedRequest]):
 
     def _respond(self, method: str, target: str, headers: Message, body: bytes) -> Reply:
         parts = [unquote(part) for part in target.split("?")[0].strip("/").split("/")]
-        if parts[:2] != ["metrics", "job"] or len(parts) % 2:
+        if parts[:2] != ["metrics", "job"] or len(parts) % 2 == 0:
             self._record(LoggedRequest(method, target, {}, 404))
             return Reply(404, b"not found", "text/plain")
         key = tuple(sorted(zip(["job", *parts[3::2]], [parts[2], *parts[4::2]], strict=True)))

@@ -28,20 +28,28 @@ EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.S)
 # Replaces every ${{ ... }} before parsing: an int for --comment-on, a fine string elsewhere.
 PLACEHOLDER = "1"
 SECRET_EXPRESSION = re.compile(r"\$\{\{\s*secrets\.\w+(\s*\|\|\s*secrets\.\w+)*\s*\}\}")
-SENSITIVE_NAME = re.compile(r"PASSWORD|TOKEN|USERNAME|KUBECONFIG_CONTENT|SECRET|KEY")
+SENSITIVE_NAME = re.compile(r"PASSWORD|TOKEN|USERNAME|KUBECONFIG_CONTENT|SECRET|KEY|WEBHOOK")
 OPERATORS = set(";&|<>(){}")
 
 # What each job may do with the repository; the workflow default is read-only.
 PERMISSIONS = {
     "reconcile.yml": {
         "clusters": {"contents": "read"},
-        "reconcile": {"contents": "write", "pull-requests": "write"},
+        "reconcile": {"contents": "write", "pull-requests": "write", "issues": "write"},
     },
     "plan.yml": {
         "clusters": {"contents": "read"},
         "plan": {"contents": "read", "pull-requests": "write"},
     },
-    "apply.yml": {"clusters": {"contents": "read"}, "apply": {"contents": "write"}},
+    "apply.yml": {
+        "clusters": {"contents": "read"},
+        "apply": {
+            "contents": "write",
+            "statuses": "write",
+            "pull-requests": "write",
+            "issues": "write",
+        },
+    },
 }
 
 
@@ -150,6 +158,25 @@ def test_reconcile_renders_and_proposes_without_applying():
     assert args.config and args.kubeconfig
     triggers = load(WORKFLOWS / "reconcile.yml")["on"]
     assert triggers["schedule"][0]["cron"] and "workflow_dispatch" in triggers
+
+
+def step_env(name: str) -> dict[str, str]:
+    """The environment of the step that runs route-reconciler in workflow ``name``."""
+    (step,) = [
+        s for _, _, s in steps(load(WORKFLOWS / name)) if "route-reconciler " in s.get("run", "")
+    ]
+    return step["env"]
+
+
+def test_reconcile_and_apply_report_to_github_and_the_webhook():
+    """Drift reaches its report from `run --no-apply` because the cluster's settings name the
+    controller; apply's status and comment need the token; both may notify."""
+    for name in ("reconcile.yml", "apply.yml"):
+        env = step_env(name)
+        assert "GITHUB_TOKEN" in env and env["AVI_PASSWORD"], name
+        assert env["ROUTE_RECONCILER_WEBHOOK_URL"] == "${{ secrets.ROUTE_RECONCILER_WEBHOOK_URL }}"
+    for config in sorted((ACTIONS / "clusters").glob("*.yaml")):
+        assert from_config(yaml.safe_load(config.read_text()), config.name)["avi_controller"]
 
 
 def test_plan_is_one_sticky_comment_per_pull_request():
