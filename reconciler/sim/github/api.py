@@ -150,9 +150,7 @@ class FakeGitHub(FaultInjection, StandInServer[RecordedRequest]):
         repository = self._repository
         by_number: dict[int, list[JsonObject]] = {}
         for comment in self._comments.all():
-            by_number.setdefault(comment.issue_number, []).append(
-                comment_json(comment, repository)
-            )
+            by_number.setdefault(comment.issue_number, []).append(comment_json(comment, repository))
         return by_number
 
     @property

@@ -15,6 +15,7 @@ from reconciler.sim.github.protocol import JsonObject
 from reconciler.sim.github.repository import Repository
 from reconciler.sim.github.validation import (
     GitHubError,
+    check_description,
     parse_object,
     string_field,
     validation_failed,
@@ -63,15 +64,7 @@ class Labels:
             raise _invalid("name")
         if not _COLOR.fullmatch(color.removeprefix("#")):
             raise _invalid("color")
-        if description is not None and len(description) > MAX_DESCRIPTION:
-            raise validation_failed(
-                {
-                    "resource": "Label",
-                    "code": "custom",
-                    "field": "description",
-                    "message": f"description is too long (maximum is {MAX_DESCRIPTION} characters)",
-                }
-            )
+        check_description("Label", description, MAX_DESCRIPTION)
         with self._lock:
             if name.lower() in self._labels:
                 raise validation_failed(

@@ -13,6 +13,7 @@ from reconciler.sim.github.protocol import JsonObject, now
 from reconciler.sim.github.repository import BOT_LOGIN, Repository
 from reconciler.sim.github.validation import (
     GitHubError,
+    check_description,
     parse_object,
     string_field,
     validation_failed,
@@ -58,15 +59,7 @@ class Statuses:
                     "message": (f"state is not included in the list ({', '.join(STATES)})"),
                 }
             )
-        if description is not None and len(description) > MAX_DESCRIPTION:
-            raise validation_failed(
-                {
-                    "resource": "Status",
-                    "code": "custom",
-                    "field": "description",
-                    "message": f"description is too long (maximum is {MAX_DESCRIPTION} characters)",
-                }
-            )
+        check_description("Status", description, MAX_DESCRIPTION)
         with self._lock:
             same = [s for s in self._statuses if (s.sha, s.context) == (sha, context)]
             if len(same) >= MAX_PER_CONTEXT:

@@ -80,6 +80,19 @@ def check_length(text: str | None, error: JsonObject) -> None:
         raise validation_failed(error)
 
 
+def check_description(resource: str, text: str | None, limit: int) -> None:
+    """GitHub's refusal of a ``description`` longer than ``limit`` (labels, statuses)."""
+    if text is not None and len(text) > limit:
+        raise validation_failed(
+            {
+                "resource": resource,
+                "code": "custom",
+                "field": "description",
+                "message": f"description is too long (maximum is {limit} characters)",
+            }
+        )
+
+
 def validation_failed(error: JsonObject) -> GitHubError:
     return GitHubError(422, "Validation Failed", [error])
 
