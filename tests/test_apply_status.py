@@ -7,7 +7,7 @@ and apply.yml run it, against the fake GitHub and the Avi stand-in."""
 from __future__ import annotations
 
 import pytest
-from cronjob import applied_job, running_job
+from cronjob import applied_job
 from helpers import node
 
 from reconciler.apply_review import DESCRIPTION_LIMIT, comment_marker
@@ -17,9 +17,9 @@ CONTEXT = "route-reconciler/apply/c/global"
 
 
 @pytest.fixture
-def job(tmp_path, capsys, monkeypatch):
-    with running_job(tmp_path, capsys, monkeypatch) as job:
-        yield job
+def job(job):
+    """conftest's CronJob world; the cluster is `job.cluster`."""
+    return job[0]
 
 
 def our_statuses(job, sha):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from cronjob import applied_job, running_job
+from cronjob import applied_job
 from prometheus_client.parser import text_string_to_metric_families
 from receivers import Pushgateway
 
@@ -23,9 +23,9 @@ LABELS = {"cluster": "c", "vrf": "global"}
 
 
 @pytest.fixture
-def job(tmp_path, capsys, monkeypatch):
-    with running_job(tmp_path, capsys, monkeypatch) as job:
-        yield job
+def job(job):
+    """conftest's CronJob world; the cluster is `job.cluster`."""
+    return job[0]
 
 
 def samples(path: Path) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -6,7 +6,7 @@ failed run. Through the command line as the CronJob runs it."""
 from __future__ import annotations
 
 import pytest
-from cronjob import add_node, applied_job, remove_node, running_job
+from cronjob import add_node, applied_job, remove_node
 from helpers import cilium_config
 from receivers import WebhookReceiver
 
@@ -17,11 +17,12 @@ FIELDS = {"text", "event", "action", "cluster", "vrf", "summary", "url"}
 
 
 @pytest.fixture
-def job(tmp_path, capsys, monkeypatch):
-    with running_job(tmp_path, capsys, monkeypatch) as job, WebhookReceiver() as receiver:
+def job(job, monkeypatch):
+    """conftest's CronJob world with a webhook receiver, `job.receiver`, configured."""
+    with WebhookReceiver() as receiver:
         monkeypatch.setenv("ROUTE_RECONCILER_WEBHOOK_URL", receiver.url)
-        job.receiver = receiver
-        yield job
+        job[0].receiver = receiver
+        yield job[0]
 
 
 def events(job) -> list[tuple[str, str | None]]:
