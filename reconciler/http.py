@@ -122,7 +122,7 @@ class Transport:
         logger.debug(
             "%s %s -> HTTP %d in %.3f s",
             method,
-            urlsplit(url).path,
+            self.masked(urlsplit(url).path),
             response.status_code,
             time.monotonic() - started,
         )

@@ -5,6 +5,8 @@ failed run. Through the command line as the CronJob runs it."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from cronjob import add_node, applied_job, remove_node
 from helpers import cilium_config
@@ -117,6 +119,15 @@ def test_a_dead_webhook_is_a_warning_and_never_fails_the_run(job, monkeypatch):
     assert code == 2 and "applied 2 change(s)" in out, out
     assert "warning: webhook POST 127.0.0.1: no answer" in out
     assert job.receiver.path not in out
+
+
+def test_the_url_is_in_no_log_line_even_at_debug_level(job, caplog):
+    caplog.set_level(logging.DEBUG, logger="reconciler")
+    job.receiver.status = 503
+    job.run()
+    assert "webhook POST 127.0.0.1" in caplog.text and "HTTP 503" in caplog.text
+    assert "POST ***" in caplog.text, "the transport's debug line shows the path masked"
+    assert job.receiver.path not in caplog.text
 
 
 def test_the_url_comes_from_a_file_and_a_bad_one_is_only_a_warning(job, monkeypatch, tmp_path):
