@@ -131,3 +131,16 @@ def test_text_from_avi_cannot_break_the_report_table():
     assert row.count("|") - row.count("\\|") == 7, "six cells, however the id is spelt"
     assert body.count("<!--") - body.count("\\<!--") == 1, "only the marker opens a comment"
     assert "[a](" not in body and "\\[a\\]" in body
+
+
+def test_a_report_github_refuses_fails_the_run_after_the_other_reports(job):
+    """A token that may not read or write issues must show: the run exits 1 naming the call
+    (after its other reports), and a later run opens the report."""
+    job.edit_on_avi("10.0.1.0/24", "192.168.10.99")
+    job.github.inject(403, method="GET", path_contains="/issues")
+    code, out = job.run()
+    assert code == 1, out
+    assert "report failed: GET /repos/acme/routes/issues failed: HTTP 403" in out
+    assert drift_issues(job) == []
+    code, out = job.run()
+    assert code == 2 and len(drift_issues(job)) == 1, out
