@@ -1,9 +1,11 @@
 """The transport the Avi and GitHub clients share, on plain ``requests``.
 
-Every call either client makes to the outside goes through one Transport: its timeout, its
-retries (reads only: a write that got no answer may still have been done), how an answer's body
-is decoded, and which secrets are masked before any text of it reaches an error. Rules that must
-hold for both clients belong here; what a failure means to Avi or to GitHub stays with each.
+Every call either client makes to the outside goes through one Transport: the bounds of its
+answers (a deadline for each whole request, a largest body, the most pages of a listing, JSON
+no deeper than ``bounds.MAX_JSON_DEPTH``), its retries (reads only: a write that got no answer
+may still have been done), how an answer's body is decoded, and which secrets are masked before
+any text of it reaches an error. Rules that must hold for both clients belong here; what a
+failure means to Avi or to GitHub stays with each.
 """
 
 from __future__ import annotations
@@ -19,9 +21,20 @@ from typing import Any, Final
 from urllib.parse import SplitResult, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 from requests.cookies import RequestsCookieJar
 
+from reconciler.bounds import (
+    AnswerBounds,
+    AnswerTooLarge,
+    NoTimelyAnswer,
+    TooDeep,
+    bound_pools,
+    bounded_call,
+    parse_json,
+)
 from reconciler.errors import ApiError, InputError
+from reconciler.masking import mask
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +42,7 @@ MAX_BACKOFF_SECONDS: Final = 30.0
 ERROR_TEXT_LIMIT: Final = 300
 
 # What a client says when a call got no answer: given the error and the attempts made.
-NoAnswerText = Callable[[requests.RequestException, int], str]
+NoAnswerText = Callable[[Exception, int], str]
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,19 @@ class RetryPolicy:
         time.sleep(delay)
 
 
+class _BoundedAdapter(HTTPAdapter):
+    """Connection pools, direct or through a proxy, that read answers within the call's bounds."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        bound_pools(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        bound_pools(manager)
+        return manager
+
+
 class Transport:
     """One ``requests`` session with one service; ``requests_made`` and ``bytes_sent`` count
     every attempt.
@@ -67,7 +93,7 @@ class Transport:
         *,
         headers: Mapping[str, str],
         verify: bool | str,
-        timeout: float,
+        bounds: AnswerBounds,
         retry: RetryPolicy,
         secrets: Iterable[str],
         tls_hint: str,
@@ -76,10 +102,12 @@ class Transport:
     ) -> None:
         self.base_url = base_url
         self.retry = retry
+        self.bounds = bounds
         self._session = requests.Session()
+        for prefix in ("https://", "http://"):
+            self._session.mount(prefix, _BoundedAdapter())
         self._session.headers.update(headers)
         self._verify = verify
-        self._timeout = timeout
         self._secrets = tuple(secrets)
         self._tls_hint = tls_hint
         self._follow_redirects = follow_redirects
@@ -102,23 +130,25 @@ class Transport:
         params: Mapping[str, Any] | None = None,
         body: bytes | None = None,
     ) -> requests.Response:
-        """One try, logged at debug level with its duration (never headers or body)."""
+        """One try within the bounds (its answer read whole), logged at debug level with its
+        duration (never headers or body)."""
         headers = dict(self._fresh_headers() if self._fresh_headers else {})
         if body is not None:
             headers["Content-Type"] = "application/json"
         self.requests_made += 1
         self.bytes_sent += len(body or b"")
         started = time.monotonic()
-        response = self._session.request(
-            method,
-            url,
-            params=params,
-            data=body,
-            headers=headers,
-            timeout=self._timeout,
-            verify=self._verify,
-            allow_redirects=self._follow_redirects,
-        )
+        with bounded_call(self.bounds) as call:
+            response = self._session.request(
+                method,
+                url,
+                params=params,
+                data=body,
+                headers=headers,
+                timeout=call.timeouts(),
+                verify=self._verify,
+                allow_redirects=self._follow_redirects,
+            )
         logger.debug(
             "%s %s -> HTTP %d in %.3f s",
             method,
@@ -142,8 +172,9 @@ class Transport:
         """One attempt, or when ``retryable`` more after a lost connection or a 5xx.
 
         Returns the last answer, whatever its status. A transport failure raises ApiError: a TLS
-        failure with this transport's hint, no answer with the text ``no_answer`` makes of the
-        error and the number of attempts made.
+        failure with this transport's hint, no answer (none in time, too) with the text
+        ``no_answer`` makes of the error and the number of attempts made, an answer over the size
+        limit at once: it would not shrink.
         """
         attempts = self.retry.attempts(retryable)
         attempt = 1
@@ -155,7 +186,9 @@ class Transport:
                     f"{label}: TLS with {self.base_url} failed ({self.masked(str(exc))}); "
                     f"{self._tls_hint}"
                 ) from exc
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except AnswerTooLarge as exc:
+                raise ApiError(f"{label}: {exc}") from None
+            except (requests.ConnectionError, requests.Timeout, NoTimelyAnswer) as exc:
                 if attempt == attempts:
                     raise ApiError(no_answer(exc, attempts)) from exc
                 cause = f"no answer ({type(exc).__name__})"
@@ -169,7 +202,9 @@ class Transport:
     def decoded(self, response: requests.Response, label: str) -> Any:
         """The decoded body of a successful answer; a body that is not JSON is an ApiError."""
         try:
-            return _parsed(response)
+            return parse_json(response.content)
+        except TooDeep as exc:
+            raise ApiError(f"{label}: {exc}") from None
         except ValueError:
             content_type = response.headers.get("Content-Type") or "no content type"
             raise ApiError(
@@ -181,49 +216,51 @@ class Transport:
         """Why the service refused: ``service_text`` of the decoded body, else the start of the
         body (a proxy's HTML error page, say), secrets masked either way."""
         try:
-            text = service_text(_parsed(response))
+            text = service_text(parse_json(response.content))
         except ValueError:
             text = None
-        return self._excerpt(response) if text is None else self.masked(text)
+        return self._excerpt(response) if text is None else self._one_line(text)
 
     def _excerpt(self, response: requests.Response) -> str:
-        """The start of the body on one line, secrets masked, to quote in an error."""
-        return self.masked(" ".join(response.text.split())[:ERROR_TEXT_LIMIT] or "empty body")
+        """The start of the body, to quote in an error."""
+        return self._one_line(response.content.decode("utf-8", "replace")) or "empty body"
+
+    def _one_line(self, text: str) -> str:
+        """``text`` masked, on one line, cut: masked first, so no cut leaves part of a secret."""
+        return " ".join(self.masked(text).split())[:ERROR_TEXT_LIMIT]
 
     def masked(self, text: str) -> str:
-        """``text`` with each secret and session cookie replaced by ``***``: servers echo what
-        they were sent."""
-        for secret in (*self._secrets, *(cookie.value for cookie in self._session.cookies)):
-            if secret:
-                text = text.replace(secret, "***")
-        return text
+        """``text`` with every spelling of each secret and session cookie replaced by ``***``:
+        servers echo what they were sent."""
+        cookies = (cookie.value or "" for cookie in self._session.cookies)
+        return mask(text, (*self._secrets, *cookies))
 
 
 class PageTrail:
-    """The next-page links one listing has followed: a server whose links loop back would
-    otherwise be paged forever."""
+    """The next-page links one listing has followed: a server whose links loop back, or never
+    end, would otherwise be paged forever."""
 
-    def __init__(self, label: str, whose: str) -> None:
+    def __init__(self, label: str, whose: str, max_pages: int) -> None:
         self._label = label
         self._whose = whose
+        self._max_pages = max_pages
         self._seen: set[str] = set()
 
     def follow(self, url: str, shown: str) -> None:
         """Record ``url`` as the next page; ``shown`` is how an error names it."""
         if url in self._seen:
             raise ApiError(f"{self._label}: {self._whose} paging loops back to {shown}")
+        if len(self._seen) + 1 >= self._max_pages:
+            raise ApiError(
+                f"{self._label}: {self._whose} listing has more than {self._max_pages} pages "
+                "(the page limit); refusing to read on"
+            )
         self._seen.add(url)
 
 
 def json_bytes(payload: Any) -> bytes | None:
     """``payload`` as a request body for either service; None sends no body."""
     return None if payload is None else json.dumps(payload).encode()
-
-
-def _parsed(response: requests.Response) -> Any:
-    """The body as JSON, ValueError when it is not: every answer either client reads is parsed
-    here."""
-    return response.json()
 
 
 def checked_base_url(url: str, what: str, credentials_hint: str) -> SplitResult:
@@ -239,11 +276,12 @@ def checked_base_url(url: str, what: str, credentials_hint: str) -> SplitResult:
     return parts
 
 
-def check_timing(service: str, timeout: float, read_retries: int, backoff_base: float) -> None:
-    if timeout <= 0 or read_retries < 0 or backoff_base < 0:
-        raise InputError(
-            f"{service} timeout must be positive, read retries and backoff zero or more"
-        )
+def check_timing(
+    service: str, bounds: AnswerBounds, read_retries: int, backoff_base: float
+) -> None:
+    bounds.check(service)
+    if read_retries < 0 or backoff_base < 0:
+        raise InputError(f"{service} read retries and backoff must be zero or more")
 
 
 def secret_from_env(

@@ -75,7 +75,7 @@ class AviClient:
         """Every object of a collection, following ``next`` links (host replaced by ours)."""
         url = self._base_url + path
         query: dict[str, Any] | None = {**params, "page_size": PAGE_SIZE}
-        trail = PageTrail(f"GET {path}", "the controller's")
+        trail = PageTrail(f"GET {path}", "the controller's", self._settings.max_pages)
         objects: list[JsonObject] = []
         while True:
             page = self._session.call("GET", url, params=query)

@@ -49,7 +49,7 @@ class AviSession:
                 "Accept": "application/json",
             },
             verify=False if settings.insecure else (settings.ca_bundle or True),
-            timeout=settings.timeout,
+            bounds=settings.bounds,
             retry=http.RetryPolicy(settings.read_retries, settings.backoff_base),
             secrets=[settings.password],
             tls_hint="give the controller's CA bundle, or (unsafe) turn verification off",
@@ -88,7 +88,7 @@ class AviSession:
             self._logged_in = False
             try:
                 self.transport.attempt("POST", self.base_url + "/logout")
-            except requests.RequestException as exc:
+            except (requests.RequestException, ApiError) as exc:
                 logger.debug("logout from %s failed: %s", self.base_url, type(exc).__name__)
         self.transport.close()
 
@@ -125,7 +125,7 @@ class AviSession:
         A write is never retried here: after a 5xx or a lost connection its outcome is unknown.
         """
 
-        def no_answer(exc: requests.RequestException, attempts: int) -> str:
+        def no_answer(exc: Exception, attempts: int) -> str:
             if retryable:
                 return f"{label}: no answer ({type(exc).__name__}) after {attempts} attempts: {exc}"
             return (

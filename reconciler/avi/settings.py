@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from reconciler import http
+from reconciler.bounds import MIB, AnswerBounds
 from reconciler.errors import InputError
 
 DEFAULT_TENANT: Final = "admin"
@@ -24,9 +25,11 @@ class AviSettings:
     api_version: str = DEFAULT_API_VERSION
     ca_bundle: str | None = None
     insecure: bool = False
-    timeout: float = 30.0
+    timeout: float = 60.0  # seconds for one whole request: connect, headers and body
     read_retries: int = 3
     backoff_base: float = 0.5
+    max_answer_bytes: int = 32 * MIB
+    max_pages: int = 100
 
     def __post_init__(self) -> None:
         _check_controller_url(self.controller)
@@ -36,7 +39,11 @@ class AviSettings:
             raise InputError("the Avi password is empty")
         if self.insecure and self.ca_bundle:
             raise InputError("a CA bundle and insecure mode exclude each other: choose one")
-        http.check_timing("Avi", self.timeout, self.read_retries, self.backoff_base)
+        http.check_timing("Avi", self.bounds, self.read_retries, self.backoff_base)
+
+    @property
+    def bounds(self) -> AnswerBounds:
+        return AnswerBounds(self.timeout, self.max_answer_bytes, self.max_pages)
 
     @classmethod
     def from_env(

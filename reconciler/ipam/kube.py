@@ -1,29 +1,42 @@
 """Live source: the official kubernetes client, reading raw JSON pages.
 
 Raw JSON (`_preload_content=False`) rather than client models: it is the same across client
-majors 35-37 and several times cheaper at 5,000 nodes (see the shared reference).
+majors 35-37 and several times cheaper at 5,000 nodes (see the shared reference). Every request
+is bounded (``KUBE_BOUNDS``): a deadline for the whole request, a largest answer, JSON no deeper
+than an honest one, and a page limit per list.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, Final
 
 import urllib3
 import yaml
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
+from reconciler.bounds import (
+    MIB,
+    AnswerBounds,
+    AnswerRefused,
+    TooDeep,
+    bound_pools,
+    bounded_call,
+    parse_json,
+)
 from reconciler.errors import ApiError, InputError
 from reconciler.ipam.source import CUSTOM_RESOURCES, CustomResource, RawObject
 
 PAGE_SIZE = 500
 MAX_LIST_RESTARTS = 3
+MESSAGE_LIMIT = 300
+# A page of 500 Nodes is 2-20 MB; 1,000 pages is 500,000 objects.
+KUBE_BOUNDS: Final = AnswerBounds(deadline=60.0, max_bytes=64 * MIB, max_pages=1000)
 
 
 def api_client(kubeconfig: str | None = None, context: str | None = None) -> client.ApiClient:
@@ -53,8 +66,14 @@ def api_client(kubeconfig: str | None = None, context: str | None = None) -> cli
 
 class KubeSource:
     def __init__(
-        self, api: client.ApiClient, page_size: int = PAGE_SIZE, progress: bool | None = None
+        self,
+        api: client.ApiClient,
+        page_size: int = PAGE_SIZE,
+        progress: bool | None = None,
+        bounds: AnswerBounds = KUBE_BOUNDS,
     ) -> None:
+        bound_pools(api.rest_client.pool_manager)
+        self.bounds = bounds
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.core = client.CoreV1Api(api)
         self.custom = client.CustomObjectsApi(api)
@@ -66,9 +85,7 @@ class KubeSource:
         try:
             body = self._call(
                 f"ConfigMap {namespace}/cilium-config",
-                lambda: self.core.read_namespaced_config_map(
-                    "cilium-config", namespace, _preload_content=False
-                ),
+                partial(self.core.read_namespaced_config_map, "cilium-config", namespace),
             )
         except _NotFound:
             return None
@@ -88,9 +105,7 @@ class KubeSource:
         try:
             body = self._call(
                 f"discovery {group_version}",
-                lambda: self.custom.get_api_resources(
-                    resource.group, resource.version, _preload_content=False
-                ),
+                partial(self.custom.get_api_resources, resource.group, resource.version),
             )
         except _NotFound:
             return False
@@ -132,11 +147,18 @@ class KubeSource:
         for _attempt in range(MAX_LIST_RESTARTS):
             items: list[RawObject] = []
             token: str | None = None
+            pages = 0
             try:
                 while True:
-                    kwargs: dict[str, Any] = {"limit": self.page_size, "_preload_content": False}
+                    kwargs: dict[str, Any] = {"limit": self.page_size}
                     if token:
                         kwargs["_continue"] = token
+                    pages += 1
+                    if pages > self.bounds.max_pages:
+                        raise ApiError(
+                            f"list {resource}: more than {self.bounds.max_pages} pages (the page "
+                            "limit); refusing to read on"
+                        )
                     self.list_requests[resource] = self.list_requests.get(resource, 0) + 1
                     page = self._call(f"list {resource}", partial(list_page, **kwargs))
                     page_items = page.get("items")
@@ -155,16 +177,22 @@ class KubeSource:
             f"list {resource}: continue token expired {MAX_LIST_RESTARTS} times in a row"
         )
 
-    def _call(self, what: str, request: Callable[[], Any]) -> RawObject:
+    def _call(self, what: str, request: Callable[..., Any]) -> RawObject:
+        """One request within the bounds, its answer read raw and decoded here."""
         try:
-            response = request()
+            with bounded_call(self.bounds) as call:
+                response = request(_preload_content=False, _request_timeout=call.timeouts())
         except ApiException as error:
             raise _translate(what, error) from None
+        except AnswerRefused as error:
+            raise ApiError(f"{what}: {error}") from None
         except urllib3.exceptions.HTTPError as error:
             raise ApiError(f"{what}: Kubernetes API unreachable ({type(error).__name__})") from None
         try:
-            body = json.loads(response.data)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = parse_json(response.data)
+        except TooDeep as error:
+            raise ApiError(f"{what}: {error}") from None
+        except ValueError:
             raise ApiError(f"{what}: response is not valid JSON (truncated or corrupted)") from None
         if not isinstance(body, dict):
             raise ApiError(f"{what}: response is not a JSON object")
@@ -186,7 +214,8 @@ def _translate(what: str, error: ApiException) -> Exception:
         return _Expired()
     message = error.reason or ""
     with contextlib.suppress(TypeError, ValueError, AttributeError):
-        message = json.loads(error.body or "").get("message") or message
+        message = parse_json(error.body or "").get("message") or message
+    message = " ".join(str(message).split())[:MESSAGE_LIMIT]  # the server's text, on one line
     if error.status == 403:
         return ApiError(f"{what}: forbidden by RBAC ({message}); see deploy/ for the rules needed")
     return ApiError(f"{what}: Kubernetes API answered {error.status} ({message})")

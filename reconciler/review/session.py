@@ -40,7 +40,7 @@ class GitHubSession:
                 "User-Agent": "route-reconciler",
             },
             verify=settings.ca_bundle or True,
-            timeout=settings.timeout,
+            bounds=settings.bounds,
             retry=http.RetryPolicy(settings.read_retries, settings.backoff_base),
             secrets=[settings.token],
             tls_hint="give the CA bundle of the GitHub host (ca_bundle)",
@@ -57,7 +57,7 @@ class GitHubSession:
         """Every item of a list, page by page, lazily so a search can stop early."""
         url = self.api + path
         query: Mapping[str, Any] | None = {**params, "per_page": PAGE_SIZE}
-        trail = http.PageTrail(f"GET {path}", "GitHub's")
+        trail = http.PageTrail(f"GET {path}", "GitHub's", self._settings.max_pages)
         while True:
             response = self._request("GET", url, params=query, payload=None)
             page = self._decode(response)

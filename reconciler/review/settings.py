@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from reconciler import http
+from reconciler.bounds import MIB, AnswerBounds
 from reconciler.errors import InputError
 
 DEFAULT_API_URL: Final = "https://api.github.com"
@@ -27,9 +28,11 @@ class GitHubSettings:
     token: str = field(repr=False)
     api_url: str = DEFAULT_API_URL
     ca_bundle: str | None = None
-    timeout: float = 30.0
+    timeout: float = 30.0  # seconds for one whole request: connect, headers and body
     read_retries: int = 2
     backoff_base: float = 0.5
+    max_answer_bytes: int = 16 * MIB
+    max_pages: int = 100
 
     def __post_init__(self) -> None:
         if not _REPOSITORY.fullmatch(self.repository) or self.name in (".", ".."):
@@ -43,7 +46,11 @@ class GitHubSettings:
         if not token or not token.isascii() or not token.isprintable() or " " in token:
             raise InputError("the GitHub token is empty or has spaces or control characters")
         _check_api_url(self.api_url)
-        http.check_timing("GitHub", self.timeout, self.read_retries, self.backoff_base)
+        http.check_timing("GitHub", self.bounds, self.read_retries, self.backoff_base)
+
+    @property
+    def bounds(self) -> AnswerBounds:
+        return AnswerBounds(self.timeout, self.max_answer_bytes, self.max_pages)
 
     @property
     def owner(self) -> str:

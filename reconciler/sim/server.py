@@ -10,6 +10,7 @@ import socket
 import ssl
 import sys
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,13 +35,33 @@ class LoggedRequest:
 
 
 @dataclass(frozen=True)
+class Stream:
+    """A body no honest server sends, written piece by piece: ``head``, then ``piece`` ``repeat``
+    times (None: until the client hangs up), waiting ``pause`` seconds before each piece (a
+    server dribbling its answer). ``declared_length`` is the Content-Length to claim; without
+    one the body ends when the connection closes."""
+
+    head: bytes = b""
+    piece: bytes = b""
+    repeat: int | None = None
+    pause: float = 0.0
+    declared_length: int | None = None
+
+
+def deep_json(depth: int) -> bytes:
+    """A JSON array nested ``depth`` deep: valid, and beyond any recursion limit."""
+    return b"[" * depth + b"]" * depth
+
+
+@dataclass(frozen=True)
 class Reply:
-    """What to write back for one request."""
+    """What to write back for one request; ``stream``, when given, is the body instead."""
 
     status: int
     body: bytes
     content_type: str = "application/json"
     headers: tuple[tuple[str, str], ...] = ()
+    stream: Stream | None = None
 
 
 @dataclass(kw_only=True)
@@ -101,11 +122,32 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
+        if reply.stream is None:
+            self.send_header("Content-Length", str(len(reply.body)))
         for name, value in reply.headers:
             self.send_header(name, value)
+        if reply.stream is None:
+            self.end_headers()
+            self.wfile.write(reply.body)
+        else:
+            self._write_stream(reply.stream)
+
+    def _write_stream(self, stream: Stream) -> None:
+        """Write until done or until the client hangs up, then close the connection."""
+        self.close_connection = True
+        if stream.declared_length is not None:
+            self.send_header("Content-Length", str(stream.declared_length))
         self.end_headers()
-        self.wfile.write(reply.body)
+        written = 0
+        try:
+            self.wfile.write(stream.head)
+            while stream.repeat is None or written < stream.repeat:
+                time.sleep(stream.pause)
+                self.wfile.write(stream.piece)
+                self.wfile.flush()
+                written += 1
+        except OSError:  # the client gave up, as it should
+            return
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 

@@ -17,7 +17,12 @@ from reconciler.sim.avi.messages import (
     json_reply,
     raw_reply,
 )
-from reconciler.sim.avi.objects import ADMIN_TENANT, KIND_BY_COLLECTION, ControllerObjects
+from reconciler.sim.avi.objects import (
+    ADMIN_TENANT,
+    KIND_BY_COLLECTION,
+    ControllerObjects,
+    endless_page,
+)
 from reconciler.sim.avi.sessions import Sessions, check_csrf, request_cookies
 from reconciler.sim.avi.validation import SimRequestError
 from reconciler.sim.server import Handler, Reply, StandInServer
@@ -80,7 +85,7 @@ class AviSim(ControllerObjects, Sessions, FaultInjection, StandInServer[RequestR
             ("Set-Cookie", f"{name}={value}; Path=/{'' if name == 'csrftoken' else '; HttpOnly'}")
             for name, value in reply.cookies.items()
         )
-        return Reply(reply.status, reply.body, reply.content_type, cookies)
+        return Reply(reply.status, reply.body, reply.content_type, cookies, reply.stream)
 
     def _serve(self, request: ApiRequest) -> ApiReply:
         method, path = request.method, request.path
@@ -89,7 +94,9 @@ class AviSim(ControllerObjects, Sessions, FaultInjection, StandInServer[RequestR
             delay.wait()
         failure = self._take_fault("status", method, path)
         drop = None if failure is not None else self._take_fault("drop", method, path)
-        if failure is not None:
+        if failure is not None and failure.stream is not None:
+            reply = ApiReply(failure.status, stream=failure.stream)
+        elif failure is not None:
             reply = raw_reply(failure.status, failure.body)
         elif drop is not None and not drop.after_write:
             reply = ApiReply(0, dropped=True)
@@ -142,6 +149,8 @@ class AviSim(ControllerObjects, Sessions, FaultInjection, StandInServer[RequestR
         collection, object_uuid = parts[1], (parts[2] if len(parts) == 3 else None)
         include_name = request.query.get("include_name", "").lower() == "true"
         match request.method, object_uuid:
+            case "GET", None if self._take_fault("pages", "GET", request.path):
+                result = endless_page(self.url, collection, request.query)
             case "GET", None:
                 result = self._list(collection, request.query, tenant_uuid)
             case "GET", str():

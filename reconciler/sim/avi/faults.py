@@ -10,11 +10,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from reconciler.sim.server import Fault, Faults, methods
+from reconciler.sim.server import Fault, Faults, Stream, methods
 
 WRITE_METHODS = frozenset({"PUT", "PATCH"})
 
-FaultKind = Literal["status", "delay", "drop"]
+FaultKind = Literal["status", "delay", "drop", "pages"]
 HOLD_LIMIT_SECONDS = 60.0  # a test that never releases its hold fails instead of hanging
 
 
@@ -39,6 +39,7 @@ class AviFault(Fault):
     kind: FaultKind
     status: int = 0
     body: bytes = b""
+    stream: Stream | None = None
     seconds: float = 0.0
     hold: Hold | None = None
     after_write: bool = False
@@ -65,11 +66,13 @@ class FaultInjection:
         method: str | None = None,
         path_contains: str | None = None,
         count: int = 1,
-        body: str | None = None,
+        body: str | Stream | None = None,
     ) -> None:
-        """Answer the next ``count`` matching requests (login included) with ``status``."""
+        """Answer the next ``count`` matching requests (login included) with ``status``;
+        ``body`` replaces the controller's error, a Stream makes the answer hostile."""
         default_body = json.dumps({"error": http.client.responses.get(status, "Error")})
-        payload = (default_body if body is None else body).encode()
+        stream = body if isinstance(body, Stream) else None
+        payload = b"" if stream else (default_body if body is None else str(body)).encode()
         self._faults.add(
             AviFault(
                 kind="status",
@@ -78,8 +81,14 @@ class FaultInjection:
                 path_contains=path_contains,
                 status=status,
                 body=payload,
+                stream=stream,
             )
         )
+
+    def endless_pages(self, *, count: int = 1) -> None:
+        """Answer the next ``count`` collection GETs with an empty page whose ``next`` link
+        names a page never seen before, as a broken controller could for ever."""
+        self._faults.add(AviFault(kind="pages", remaining=count, methods=frozenset({"GET"})))
 
     def delay(self, seconds: float, *, method: str | None = None, count: int = 1) -> None:
         """Hold the next ``count`` matching requests, then handle them (a write still applies)."""

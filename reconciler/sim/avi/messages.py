@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
 
-from reconciler.sim.server import LoggedRequest
+from reconciler.sim.server import LoggedRequest, Stream
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class ApiReply:
     content_type: str = "application/json"
     cookies: dict[str, str] = field(default_factory=dict)
     dropped: bool = False  # hang up instead of answering
+    stream: Stream | None = None  # a hostile body instead of ``body``
 
 
 def json_reply(status: int, payload: Any) -> ApiReply:

@@ -363,3 +363,10 @@ def _ref_uuid(ref: Any) -> str | None:
 def _deep_copy(value: _Copied) -> _Copied:
     """Copy JSON data; a pickle round trip is twice as fast as copy.deepcopy on huge VRFs."""
     return cast(_Copied, pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
+
+
+def endless_page(url: str, collection: str, query: Mapping[str, str]) -> JsonObject:
+    """An empty page that links to a next page never seen before."""
+    page = page_number(query, "page", 1)
+    next_query = urlencode({**query, "page": page + 1})
+    return {"count": 10**9, "results": [], "next": f"{url}/api/{collection}?{next_query}"}

@@ -175,7 +175,7 @@ class FakeGitHub(FaultInjection, StandInServer[RecordedRequest]):
         )
         fault = self._take_fault(method, request.path)
         if fault is not None:
-            reply = Reply(fault.status, fault.body, CONTENT_TYPE)
+            reply = Reply(fault.status, fault.body, CONTENT_TYPE, stream=fault.stream)
         else:
             try:
                 reply = self._route(request, headers)

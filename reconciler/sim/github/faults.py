@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from reconciler.sim.github.protocol import json_bytes
 from reconciler.sim.github.validation import GitHubError
-from reconciler.sim.server import Fault, Faults, methods
+from reconciler.sim.server import Fault, Faults, Stream, methods
 
 DOCS = "https://docs.github.com/rest"
 
@@ -17,6 +17,7 @@ DOCS = "https://docs.github.com/rest"
 class GitHubFault(Fault):
     status: int
     body: bytes
+    stream: Stream | None = None
 
 
 class FaultInjection:
@@ -32,17 +33,19 @@ class FaultInjection:
         method: str | None = None,
         path_contains: str | None = None,
         count: int = 1,
-        body: str | None = None,
+        body: str | Stream | None = None,
     ) -> None:
         """Answer the next ``count`` matching requests with ``status``, before authentication,
-        as a proxy or an overloaded front end would. ``body`` replaces GitHub's JSON error."""
-        if not 400 <= status <= 599 or count < 1:
-            raise ValueError("inject() needs a 4xx/5xx status and count >= 1")
+        as a proxy or an overloaded front end would. ``body`` replaces GitHub's JSON error; with
+        a body, any status goes, and a Stream makes the answer hostile."""
+        if not (400 <= status <= 599 or (body is not None and 200 <= status <= 599)) or count < 1:
+            raise ValueError("inject() needs a 4xx/5xx status (any with a body) and count >= 1")
+        stream = body if isinstance(body, Stream) else None
         if body is None:
             reason = http.client.responses.get(status, "Error")
             payload = json_bytes(GitHubError(status, reason).payload(DOCS))
         else:
-            payload = body.encode()
+            payload = b"" if stream else str(body).encode()
         self._faults.add(
             GitHubFault(
                 remaining=count,
@@ -50,6 +53,7 @@ class FaultInjection:
                 path_contains=path_contains,
                 status=status,
                 body=payload,
+                stream=stream,
             )
         )
 

@@ -51,7 +51,7 @@ from reconciler.sim.kube.status import StatusError, bad_request, json_reply, not
 from reconciler.sim.kube.store import ObjectStore, SnapshotGone
 from reconciler.sim.kube.tables import as_table, table_version
 from reconciler.sim.kube.validation import checked_name, parse_body
-from reconciler.sim.server import LoggedRequest, Reply, StandInServer
+from reconciler.sim.server import LoggedRequest, Reply, StandInServer, Stream
 from reconciler.sim.tls import ThrowawayCa
 
 DEFAULT_USER = "system:serviceaccount:route-reconciler:route-reconciler"
@@ -179,6 +179,18 @@ class FakeKubeApi(StandInServer[RecordedRequest]):
         """Make every token issued so far answer 410 Expired, as after an etcd compaction."""
         self._store.forget_snapshots()
 
+    def answer(
+        self,
+        resource: str,
+        body: bytes | Stream,
+        *,
+        count: int = 1,
+        on_page: int | None = None,
+    ) -> None:
+        """Answer the next ``count`` requests for ``resource`` with 200 and ``body`` (a Stream:
+        a hostile one); with ``on_page``, only list requests for that page."""
+        self._faults.answer(resource, body, count=count, on_page=on_page)
+
     def truncate_next_list(self, resource: str) -> None:
         """Cut the next list response for ``resource`` mid-JSON, with an honest Content-Length."""
         self._faults.truncate_next_list(resource)
@@ -223,7 +235,11 @@ class FakeKubeApi(StandInServer[RecordedRequest]):
             reject_unsupported_list_parameters(query)
             if query.get("continue"):
                 token = decode_continue(query["continue"])
-        self._faults.raise_injected(rtype, token.page if verb == "list" else None)
+        page = token.page if verb == "list" else None
+        self._faults.raise_injected(rtype, page)
+        hostile = self._faults.hostile_answer(rtype, page)
+        if hostile is not None:
+            return hostile
         if not self._store.serves(rtype):
             raise not_served()
         if verb == "list":

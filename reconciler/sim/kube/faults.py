@@ -1,5 +1,6 @@
-"""Failures tests inject per resource: missing RBAC, error statuses (optionally on one list page)
-and a list body cut mid-JSON. Expired continue tokens are the store's, as they are in etcd."""
+"""Failures tests inject per resource: missing RBAC, error statuses (optionally on one list page),
+a list body cut mid-JSON and hostile answers. Expired continue tokens are the store's, as they
+are in etcd."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 
 from reconciler.sim.kube.resources import ResourceType, type_of_resource
 from reconciler.sim.kube.status import StatusError
-from reconciler.sim.server import Fault, Faults
+from reconciler.sim.server import Fault, Faults, Reply, Stream
 
 _FAULT_MESSAGES = {
     429: "Too many requests, please try again later.",
@@ -28,6 +29,13 @@ class _StatusFault(Fault):
     on_page: int | None
 
 
+@dataclass(kw_only=True)
+class _HostileAnswer(Fault):
+    resource: str
+    body: bytes | Stream
+    on_page: int | None
+
+
 class InjectedFaults:
     """The faults in force; handler threads consult them while tests change them.
 
@@ -38,6 +46,7 @@ class InjectedFaults:
         self._forbidden: set[str] = set()
         self._truncated: set[str] = set()
         self._failures: Faults[_StatusFault] = Faults()
+        self._answers: Faults[_HostileAnswer] = Faults()
 
     def forbid(self, resource: str) -> None:
         plural = type_of_resource(resource).plural
@@ -56,6 +65,25 @@ class InjectedFaults:
         self._failures.add(
             _StatusFault(remaining=count, resource=plural, status=status, on_page=on_page)
         )
+
+    def answer(
+        self, resource: str, body: bytes | Stream, *, count: int, on_page: int | None
+    ) -> None:
+        plural = type_of_resource(resource).plural
+        self._answers.add(
+            _HostileAnswer(remaining=count, resource=plural, body=body, on_page=on_page)
+        )
+
+    def hostile_answer(self, rtype: ResourceType, page: int | None) -> Reply | None:
+        """The oldest answer injected for this request, as a 200 (``page`` None: not a list)."""
+        answer = self._answers.take(
+            lambda fault: fault.resource == rtype.plural and fault.on_page in (None, page)
+        )
+        if answer is None:
+            return None
+        if isinstance(answer.body, Stream):
+            return Reply(200, b"", stream=answer.body)
+        return Reply(200, answer.body)
 
     def truncate_next_list(self, resource: str) -> None:
         plural = type_of_resource(resource).plural
