@@ -20,7 +20,7 @@ import socket
 import threading
 import time
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any, Final
@@ -68,7 +68,7 @@ class AnswerTooLarge(AnswerRefused):
 
 
 class BoundedCall:
-    """One request in progress: when its deadline passes, the connections it uses are shut
+    """One request in progress: when its deadline passes, the sockets it reads from are shut
     down from a timer thread, which ends a read blocked in any phase."""
 
     def __init__(self, bounds: AnswerBounds) -> None:
@@ -77,7 +77,7 @@ class BoundedCall:
         self._expires = time.monotonic() + bounds.deadline
         self._lock = threading.Lock()
         self._finished = False
-        self._connections: list[Any] = []
+        self._hang_ups: list[Callable[[], None]] = []
         self._timer = threading.Timer(bounds.deadline, self._expire)
         self._timer.daemon = True
 
@@ -91,24 +91,22 @@ class BoundedCall:
             f"no complete answer within {self.bounds.deadline:g} s (the deadline of one request)"
         )
 
-    def attach(self, connection: Any) -> None:
+    def attach(self, hang_up: Callable[[], None]) -> None:
+        """``hang_up`` ends the reads of this request: a connection's, or once the headers are
+        in, the answer's (a body read to the end of the connection has left the connection)."""
         with self._lock:
             if self.expired:
                 raise self.late()
-            self._connections.append(connection)
+            self._hang_ups.append(hang_up)
 
     def _expire(self) -> None:
         with self._lock:
             if self._finished:
                 return
             self.expired = True
-            for connection in self._connections:
-                sock = getattr(connection, "sock", None)
-                if sock is not None:
-                    # The plain socket's shutdown, also under TLS: SSLSocket.shutdown would tear
-                    # down the TLS state the blocked reader is using.
-                    with contextlib.suppress(OSError):
-                        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            for hang_up in self._hang_ups:
+                with contextlib.suppress(OSError):
+                    hang_up()
 
     def _finish(self) -> None:
         with self._lock:
@@ -121,14 +119,16 @@ _active = threading.local()
 
 @contextlib.contextmanager
 def bounded_call(bounds: AnswerBounds) -> Iterator[BoundedCall]:
-    """The bounds of the request made inside; whatever a cut connection raised becomes
-    NoTimelyAnswer."""
+    """The bounds of the request made inside; once the deadline passed, whatever the cut
+    connection gave (an error, or an end of the body where none was declared) is NoTimelyAnswer."""
     call = BoundedCall(bounds)
     outer = getattr(_active, "call", None)
     _active.call = call
     call._timer.start()
     try:
         yield call
+        if call.expired:
+            raise call.late()
     except AnswerRefused:
         raise
     except Exception:
@@ -147,7 +147,7 @@ class _BoundedPool(HTTPConnectionPool):
         connection = super()._get_conn(timeout)
         call: BoundedCall | None = getattr(_active, "call", None)
         if call is not None:
-            call.attach(connection)
+            call.attach(functools.partial(_shut_down, connection))
         return connection
 
     def urlopen(self, method: str, url: str, *args: Any, **kwargs: Any) -> BaseHTTPResponse:
@@ -158,6 +158,7 @@ class _BoundedPool(HTTPConnectionPool):
         kwargs["preload_content"] = False
         response = super().urlopen(method, url, *args, **kwargs)
         assert isinstance(response, HTTPResponse)
+        call.attach(response.shutdown)
         body = _read_whole(response, call.bounds.max_bytes)
         headers = urllib3.HTTPHeaderDict(response.headers)
         for name in _REPLACED_HEADERS:
@@ -177,6 +178,13 @@ class _BoundedPool(HTTPConnectionPool):
             request_method=method,
             request_url=response.url,
         )
+
+
+def _shut_down(connection: Any) -> None:
+    """The plain socket's shutdown, also under TLS: the reader blocked on it wakes up."""
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 def _read_whole(response: HTTPResponse, max_bytes: int) -> bytes:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import requests
 
 from reconciler import http
+from reconciler.bounds import NoTimelyAnswer
 from reconciler.errors import ApiError
 from reconciler.review.settings import GitHubSettings
 
@@ -94,9 +95,7 @@ class GitHubSession:
             params=params,
             body=http.json_bytes(payload),
             retryable=method == "GET",
-            no_answer=lambda exc, attempts: _failure_text(
-                label, method, f"no answer ({type(exc).__name__})", attempts
-            ),
+            no_answer=lambda exc, attempts: _failure_text(label, method, _no_answer(exc), attempts),
         )
         if not 200 <= response.status_code < 300:
             attempts = self.transport.retry.attempts(method == "GET")
@@ -133,6 +132,15 @@ def _failure_text(label: str, method: str, cause: str, attempts: int) -> str:
     return (
         f"{label}: {cause}; the outcome is unknown (GitHub may have done it): "
         "look at the pull request before trying again"
+    )
+
+
+def _no_answer(exc: Exception) -> str:
+    """The deadline is ours to name; a transport error's text may quote anything."""
+    return (
+        f"no answer ({exc})"
+        if isinstance(exc, NoTimelyAnswer)
+        else (f"no answer ({type(exc).__name__})")
     )
 
 

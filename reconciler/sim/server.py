@@ -39,13 +39,15 @@ class Stream:
     """A body no honest server sends, written piece by piece: ``head``, then ``piece`` ``repeat``
     times (None: until the client hangs up), waiting ``pause`` seconds before each piece (a
     server dribbling its answer). ``declared_length`` is the Content-Length to claim; without
-    one the body ends when the connection closes."""
+    one the body ends when the connection closes. ``raw`` streams are the whole answer, status
+    line and headers included: a server dribbling its headers."""
 
     head: bytes = b""
     piece: bytes = b""
     repeat: int | None = None
     pause: float = 0.0
     declared_length: int | None = None
+    raw: bool = False
 
 
 def deep_json(depth: int) -> bytes:
@@ -120,6 +122,9 @@ class Handler(BaseHTTPRequestHandler):
         if reply is None:
             self.close_connection = True
             return
+        if reply.stream is not None and reply.stream.raw:
+            self._write_stream(reply.stream)
+            return
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         if reply.stream is None:
@@ -137,7 +142,8 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         if stream.declared_length is not None:
             self.send_header("Content-Length", str(stream.declared_length))
-        self.end_headers()
+        if not stream.raw:
+            self.end_headers()
         written = 0
         try:
             self.wfile.write(stream.head)

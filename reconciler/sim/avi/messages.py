@@ -48,9 +48,12 @@ def error_reply(status: int, message: str) -> ApiReply:
 
 
 def raw_reply(status: int, body: bytes) -> ApiReply:
-    """Reply with a test's body: JSON if it parses, otherwise HTML, like a proxy's error page."""
+    """Reply with a test's body: JSON if it parses (or nests too deep to), otherwise HTML, like
+    a proxy's error page."""
     try:
         json.loads(body)
+    except RecursionError:
+        pass
     except ValueError:
         return ApiReply(status, body, content_type="text/html")
     return ApiReply(status, body)

@@ -184,12 +184,13 @@ class FakeKubeApi(StandInServer[RecordedRequest]):
         resource: str,
         body: bytes | Stream,
         *,
+        status: int = 200,
         count: int = 1,
         on_page: int | None = None,
     ) -> None:
-        """Answer the next ``count`` requests for ``resource`` with 200 and ``body`` (a Stream:
-        a hostile one); with ``on_page``, only list requests for that page."""
-        self._faults.answer(resource, body, count=count, on_page=on_page)
+        """Answer the next ``count`` requests for ``resource`` with ``status`` and ``body`` (a
+        Stream: a hostile one); with ``on_page``, only list requests for that page."""
+        self._faults.answer(resource, status, body, count=count, on_page=on_page)
 
     def truncate_next_list(self, resource: str) -> None:
         """Cut the next list response for ``resource`` mid-JSON, with an honest Content-Length."""

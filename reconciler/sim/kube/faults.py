@@ -32,6 +32,7 @@ class _StatusFault(Fault):
 @dataclass(kw_only=True)
 class _HostileAnswer(Fault):
     resource: str
+    status: int
     body: bytes | Stream
     on_page: int | None
 
@@ -67,23 +68,25 @@ class InjectedFaults:
         )
 
     def answer(
-        self, resource: str, body: bytes | Stream, *, count: int, on_page: int | None
+        self, resource: str, status: int, body: bytes | Stream, *, count: int, on_page: int | None
     ) -> None:
         plural = type_of_resource(resource).plural
         self._answers.add(
-            _HostileAnswer(remaining=count, resource=plural, body=body, on_page=on_page)
+            _HostileAnswer(
+                remaining=count, resource=plural, status=status, body=body, on_page=on_page
+            )
         )
 
     def hostile_answer(self, rtype: ResourceType, page: int | None) -> Reply | None:
-        """The oldest answer injected for this request, as a 200 (``page`` None: not a list)."""
+        """The oldest answer injected for this request (``page`` None: not a list)."""
         answer = self._answers.take(
             lambda fault: fault.resource == rtype.plural and fault.on_page in (None, page)
         )
         if answer is None:
             return None
         if isinstance(answer.body, Stream):
-            return Reply(200, b"", stream=answer.body)
-        return Reply(200, answer.body)
+            return Reply(answer.status, b"", stream=answer.body)
+        return Reply(answer.status, answer.body)
 
     def truncate_next_list(self, resource: str) -> None:
         plural = type_of_resource(resource).plural
