@@ -21,6 +21,7 @@ from reconciler.plan import Plan, three_way_plan
 from reconciler.policy import enforce
 from reconciler.report import headline, render_json, render_markdown
 from reconciler.review.github import GitHubClient, PullRequest, fit_body
+from reconciler.review.markdown import literal
 from reconciler.routes import Route
 from reconciler.target import AviFactory, PlanSettings, live_plan, target_manifest
 
@@ -163,7 +164,7 @@ def propose(
         github.close_pull(
             open_pull.number,
             f"The cluster is back to the reviewed state of "
-            f"`{reviewed_ref}` ({reviewed[:12]}): nothing to propose.",
+            f"{literal(reviewed_ref)} ({reviewed[:12]}): nothing to propose.",
         )
         return ProposeResult("closed", open_pull, pushed)
     plan = plan_for()
@@ -183,5 +184,6 @@ def propose(
 
 
 def evidence_lines(ipam_mode: str, evidence: Sequence[str], notes: Sequence[str]) -> list[str]:
-    """What the reviewer should know about the cluster read: mode, evidence, warnings, errors."""
-    return [f"IPAM mode `{ipam_mode}`: " + "; ".join(evidence), *notes]
+    """What the reviewer should know about the cluster read: mode, evidence, warnings, errors;
+    plain text, made literal where it enters markdown."""
+    return [f"IPAM mode {ipam_mode}: " + "; ".join(evidence), *notes]

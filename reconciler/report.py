@@ -1,4 +1,8 @@
-"""Renderings of a plan: text for terminals, JSON for machines, markdown for pull requests."""
+"""Renderings of a plan: text for terminals, JSON for machines, markdown for pull requests.
+
+In markdown, every text that came from outside (node names, route ids, reasons, warnings,
+evidence) goes through ``literal``; code spans hold only what this tool parsed (prefixes, next
+hops) or validated (cluster and VRF names)."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Sequence
 
 from reconciler.addresses import IPNetwork
 from reconciler.plan import Change, Plan
+from reconciler.review.markdown import literal
 from reconciler.routes import Route
 
 _COLORS = {"add": "\033[32m", "delete": "\033[31m", "update": "\033[33m"}
@@ -70,7 +75,7 @@ def render_markdown(plan: Plan, evidence: Sequence[str] = ()) -> str:
     parts = [f"### route-reconciler: `{plan.cluster}` / VRF `{plan.vrf}`", "", headline(plan) + "."]
     banner = teardown_banner(plan)
     if banner:
-        parts += ["", f"> [!WARNING]\n> **{banner}.**"]
+        parts += ["", f"> [!WARNING]\n> **{literal(banner)}.**"]  # the reason is repository text
     shared = _shared_with(plan)
     parts += _markdown_table("Reviewed changes", reviewed, shared)
     drift_applied = "deleted by the teardown" if plan.decommission else "applied only with `--heal`"
@@ -80,13 +85,14 @@ def render_markdown(plan: Plan, evidence: Sequence[str] = ()) -> str:
     if plan.blocked:
         parts += ["", "#### Blocked", ""]
         parts += [
-            f"- `{b.route.prefix}` via `{b.route.next_hop}` (node `{b.route.node}`): {b.reason}"
+            f"- `{b.route.prefix}` via `{b.route.next_hop}` (node {literal(b.route.node)}): "
+            f"{literal(b.reason)}"
             for b in plan.blocked
         ]
     if plan.warnings:
-        parts += ["", "#### Warnings", ""] + [f"- {warning}" for warning in plan.warnings]
+        parts += ["", "#### Warnings", ""] + [f"- {literal(warning)}" for warning in plan.warnings]
     if evidence:
-        parts += ["", "#### IPAM evidence", ""] + [f"- {line}" for line in evidence]
+        parts += ["", "#### IPAM evidence", ""] + [f"- {literal(line)}" for line in evidence]
     return "\n".join(parts) + "\n"
 
 
@@ -129,16 +135,15 @@ def _markdown_table(title: str, changes: list[Change], shared: dict[IPNetwork, s
         "|---|---|---|---|---|---|",
     ]
     for change in changes:
-        node = change.route.node
         adopted_from = change.before.route_id if change.before else ""
-        note = f"adopted from AKO id `{adopted_from}`" if change.adopted else ""
+        note = f"adopted from AKO id {literal(adopted_from)}" if change.adopted else ""
         if change.conflict:
-            note = f"**conflict**: {change.conflict}"
+            note = f"**conflict**: {literal(change.conflict)}"
         if change.prefix in shared:
-            note = "; ".join(filter(None, [note, shared[change.prefix]]))
+            note = "; ".join(filter(None, [note, literal(shared[change.prefix])]))
         rows.append(
             f"| {change.action} | `{change.prefix}` | {_hop(change.before)} | {_hop(change.after)} "
-            f"| {node} | {note} |"
+            f"| {literal(change.route.node)} | {note} |"
         )
     return rows
 
