@@ -25,7 +25,13 @@ from reconciler.ownership import LiveState, classify
 from reconciler.plan import Change, Plan, selected_changes, three_way_plan
 from reconciler.policy import RoutePolicy, enforce
 from reconciler.routes import Route
-from reconciler.vrf_update import actual_ours, expected_ours, patch_bodies, rebuilt_static_routes
+from reconciler.vrf_update import (
+    actual_ours,
+    expected_ours,
+    patch_bodies,
+    put_body,
+    rebuilt_static_routes,
+)
 
 WriteMode = Literal["put", "patch"]
 MAX_CONFLICT_RETRIES = 8
@@ -262,8 +268,7 @@ def _write(
     static_routes = rebuilt_static_routes(
         vrf_object.get("static_routes") or [], live, changes, cluster
     )
-    body = {**vrf_object, "static_routes": list(static_routes)}
-    return 1, avi.put_vrf(vrf_uuid, body)
+    return 1, avi.put_vrf(vrf_uuid, put_body(vrf_object, static_routes, settings.target.vrf))
 
 
 def _verify(after: dict[str, Any], target: Target, live: LiveState, changes: list[Change]) -> str:

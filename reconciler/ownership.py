@@ -143,7 +143,8 @@ def _foreign_key(entry: Any) -> PrefixKey | None:
 
 
 def describe_owner(entry: Mapping[str, Any]) -> str:
-    labels = entry.get("labels") or []
+    labels = entry.get("labels")
+    labels = labels if isinstance(labels, list) else []
     owner = ", ".join(
         f"{label.get('key')}={label.get('value')}" for label in labels if isinstance(label, Mapping)
     )

@@ -7,13 +7,17 @@ change whose live route no longer matches base has conflicting drift and is mark
 A plan toward a decommissioned manifest (a reviewed teardown) carries its reason: apply then
 removes every route of ours, drift and conflicting ones included, since the review approved
 removing them all.
+A write must never repeat a route_id, or the controller refuses all of it: a desired route
+whose id a foreign route holds is blocked (shared_vrf.py), and one whose id our route for
+another prefix holds waits for that route to be rewritten (a conflict when only --heal rewrites
+it, blocked when nothing does).
 Pure: no I/O, plain data in and out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from reconciler.addresses import IPNetwork
@@ -148,6 +152,9 @@ def three_way_plan(
             if current is not None and not same_route(current, base_route):
                 conflict = _conflict(base_route, current)
             changes.append(Change(action, prefix, "git", before, wanted, adopted, conflict))
+    changes, held = _wait_for_held_ids(changes, live)
+    blocked_routes += held
+    blocked_prefixes.update(entry.route.prefix for entry in held)
     changes.sort(key=lambda change: prefix_key(change.prefix))
     blocked_routes.sort(key=lambda entry: route_sort_key(entry.route))
     shared = tuple(entry for entry in beside.shared if entry.prefix not in blocked_prefixes)
@@ -165,6 +172,42 @@ def three_way_plan(
 def heals(plan: Plan, heal: bool) -> bool:
     """Whether apply writes every change: with --heal, or for a reviewed teardown."""
     return heal or plan.decommission is not None
+
+
+def _wait_for_held_ids(
+    changes: list[Change], live: LiveState
+) -> tuple[list[Change], list[BlockedRoute]]:
+    """A change that writes a route_id our live route for another prefix holds: fine when that
+    route's own change is always written; a conflict (written only with --heal, together with
+    it) when only --heal writes that; blocked when nothing rewrites it. Repeated until nothing
+    moves, since a change held back can hold back the one waiting for its id."""
+    holders = {
+        lr.route.route_id: lr.route.prefix for lr in (*live.ours.values(), *live.duplicates)
+    }
+    blocked: list[BlockedRoute] = []
+    while True:
+        by_prefix = {change.prefix: change for change in changes}
+        kept: list[Change] = []
+        for change in changes:
+            holder = None if change.after is None else holders.get(change.after.route_id)
+            if holder is None or holder == change.prefix:
+                kept.append(change)
+                continue
+            freeing = by_prefix.get(holder)
+            why = f"its route_id {change.route.route_id} is held on Avi by our route for {holder}"
+            if freeing is None:
+                blocked.append(BlockedRoute(change.route, f"{why}, which nothing rewrites"))
+            elif _always_written(change) and not _always_written(freeing):
+                kept.append(replace(change, conflict=f"{why}, which only --heal rewrites"))
+            else:
+                kept.append(change)
+        if kept == changes:
+            return changes, blocked
+        changes = kept
+
+
+def _always_written(change: Change | None) -> bool:
+    return change is not None and change.origin == "git" and not change.conflict
 
 
 def selected_changes(plan: Plan, heal: bool) -> list[Change]:

@@ -1,21 +1,25 @@
 """Pure: how selected plan changes become a VRF write, and what our routes must be afterwards.
 
-PUT keeps every entry it does not change exactly where it was (foreign routes are never
-reordered), replaces updated entries in place, drops deleted ones and appends new ones in
-canonical order. PATCH deletes entries exactly as read, then adds.
+PUT keeps every entry it does not change exactly where it was and as it was read, whatever its
+shape (foreign routes, even a ``null``, are never dropped or reordered), replaces updated
+entries in place, drops deleted ones and appends new ones in canonical order; it goes only with
+the ``_last_modified`` read, the one thing that makes a concurrent write fail it. PATCH deletes
+entries exactly as read, then adds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from reconciler.addresses import IPAddress, IPNetwork
+from reconciler.errors import ApiError
 from reconciler.ownership import LiveState, to_avi
 from reconciler.plan import Change
 
 RawRoute = Mapping[str, Any]
+_DELETED: Final = object()  # marks an entry of ours the write drops, unlike a foreign ``null``
 
 
 @dataclass(frozen=True)
@@ -25,26 +29,37 @@ class PatchBodies:
 
 
 def rebuilt_static_routes(
-    static_routes: Sequence[RawRoute], live: LiveState, changes: Sequence[Change], cluster: str
-) -> list[RawRoute]:
-    replaced: dict[int, RawRoute | None] = {}
-    appended: list[RawRoute] = []
+    static_routes: Sequence[Any], live: LiveState, changes: Sequence[Change], cluster: str
+) -> list[Any]:
+    """``static_routes`` as read, with the changes made; entries are whatever JSON Avi sent."""
+    replaced: dict[int, object] = {}
+    appended: list[object] = []
     changed = {change.prefix for change in changes}
     for duplicate in live.duplicates:  # e.g. AKO's copy beside ours: would repeat a route_id
         if duplicate.route.prefix in changed:
-            replaced[duplicate.index] = None
+            replaced[duplicate.index] = _DELETED
     for change in changes:
-        index = live.ours[change.prefix].index if change.prefix in live.ours else None
-        new = None if change.after is None else to_avi(change.after, cluster)
-        if index is None:
-            if new is not None:
-                appended.append(new)
-        else:
-            replaced[index] = new
-    kept = [
-        replaced.get(i, entry) if i in replaced else entry for i, entry in enumerate(static_routes)
-    ]
-    return [entry for entry in kept if entry is not None] + appended
+        new = _DELETED if change.after is None else to_avi(change.after, cluster)
+        if change.prefix in live.ours:
+            replaced[live.ours[change.prefix].index] = new
+        elif new is not _DELETED:
+            appended.append(new)
+    kept = [replaced.get(index, entry) for index, entry in enumerate(static_routes)]
+    return [entry for entry in kept if entry is not _DELETED] + appended
+
+
+def put_body(vrf_object: Mapping[str, Any], static_routes: list[Any], vrf: str) -> dict[str, Any]:
+    """The VRF exactly as read but for ``static_routes``. Without the ``_last_modified`` read
+    (or with an empty one) the controller could not refuse a PUT from a stale read, and every
+    foreign route another writer added meanwhile would be lost: refused."""
+    version = vrf_object.get("_last_modified")
+    if isinstance(version, bool) or not isinstance(version, str | int) or version == "":
+        raise ApiError(
+            f"VRF {vrf}: the controller's answer has no _last_modified, so a PUT could "
+            "overwrite another writer's change unnoticed; refusing to PUT (--write-mode patch "
+            "sends only our changed routes)"
+        )
+    return {**vrf_object, "static_routes": static_routes}
 
 
 def patch_bodies(live: LiveState, changes: Sequence[Change], cluster: str) -> PatchBodies:

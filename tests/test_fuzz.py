@@ -50,7 +50,7 @@ from reconciler.manifest import (
     parse_manifest,
     render_manifest,
 )
-from reconciler.ownership import classify, to_avi
+from reconciler.ownership import classify, is_ours, to_avi
 from reconciler.plan import selected_changes, three_way_plan
 from reconciler.routes import Route, parse_cidr, route_id, sort_routes
 from reconciler.sim.avi import static_route
@@ -418,15 +418,24 @@ class PlanApply(RuleBasedStateMachine):
             for p, hop in chosen.items()
         )
 
+    def _free_route_ids(self) -> list[str]:
+        """Route ids of ours that no entry holds: another writer may take one (the controller
+        refuses only a second holder)."""
+        held = {entry["route_id"] for entry in self.static_routes}
+        return [rid for rid in (route_id(CLUSTER, p) for p in PREFIXES) if rid not in held]
+
     @rule(data=st.data())
     def foreign_write(self, data: st.DataObject) -> None:
-        """Another writer adds, removes, re-points or moves one of its routes."""
+        """Another writer adds (sometimes under a route id of ours), removes, re-points or moves
+        one of its routes."""
         routes = list(self.static_routes)
         theirs = [i for i, entry in enumerate(routes) if not oracle_is_ours(entry)]
         action = data.draw(st.sampled_from(["add", "remove", "hop", "move"])) if theirs else "add"
         if action == "add":
+            free_ids = self._free_route_ids()
+            take_ours = bool(free_ids) and data.draw(st.booleans())
             entry = static_route(
-                self._new_id("foreign"),
+                data.draw(st.sampled_from(free_ids)) if take_ours else self._new_id("foreign"),
                 data.draw(st.sampled_from(FOREIGN_PREFIXES)),
                 "10.9.9.9",
                 labels=data.draw(st.sampled_from(FOREIGN_LABELS)),
@@ -445,12 +454,15 @@ class PlanApply(RuleBasedStateMachine):
     @rule(data=st.data())
     def drift_edit(self, data: st.DataObject) -> None:
         """Someone edits our routes on Avi outside git: a next hop, a deletion, AKO's id
-        format, or an unreviewed route of ours (never a second one for a prefix we hold)."""
+        format, the id of another prefix of ours, or an unreviewed route of ours (never a
+        second one for a prefix we hold)."""
         routes = list(self.static_routes)
         ours = [i for i, entry in enumerate(routes) if oracle_is_ours(entry)]
         taken = {entry_prefix(routes[i]) for i in ours}
-        free = [p for p in PREFIXES if p not in taken]
+        free_ids = self._free_route_ids()
+        free = [p for p in PREFIXES if p not in taken and route_id(CLUSTER, p) in free_ids]
         actions = (["hop", "delete", "ako"] if ours else []) + (["add"] if free else [])
+        actions += ["steal"] if ours and free_ids else []
         action = data.draw(st.sampled_from(actions))
         if action == "add":
             prefix = data.draw(st.sampled_from(free))
@@ -464,6 +476,8 @@ class PlanApply(RuleBasedStateMachine):
             elif action == "hop":
                 hop = str(data.draw(st.sampled_from(HOPS)))
                 routes[index] = {**routes[index], "next_hop": {"addr": hop, "type": "V4"}}
+            elif action == "steal":
+                routes[index] = {**routes[index], "route_id": data.draw(st.sampled_from(free_ids))}
             else:
                 routes[index] = {**routes[index], "route_id": self._new_id("c-5b0f6a3e-uuid")}
         self.static_routes = routes
@@ -539,6 +553,65 @@ class PlanApply(RuleBasedStateMachine):
 
 PlanApply.TestCase.settings = settings(FAST, max_examples=150, stateful_step_count=25)
 test_plan_apply_state_machine = PlanApply.TestCase
+
+
+# --- foreign entries of any shape ----------------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+# entries a broken controller or another writer may leave: any JSON, or a route-like object
+# with odd labels, on one of our prefixes or holding one of our route ids
+odd_entries = st.one_of(
+    json_values,
+    st.fixed_dictionaries(
+        {
+            "route_id": st.one_of(
+                json_values, st.sampled_from([route_id(CLUSTER, p) for p in PREFIXES])
+            ),
+            "prefix": st.sampled_from(PREFIXES).map(
+                lambda p: {"ip_addr": {"addr": str(p.network_address), "type": "V4"}, "mask": 24}
+            ),
+            "labels": json_values,
+        }
+    ),
+)
+
+
+@examples(300)
+@given(
+    odd=st.lists(odd_entries, max_size=6),
+    ours=st.dictionaries(st.sampled_from(PREFIXES), st.sampled_from(HOPS), max_size=4),
+    wanted=targets,
+    order=st.randoms(use_true_random=False),
+    heal=st.booleans(),
+)
+def test_foreign_entries_of_any_shape_are_written_back_as_read_and_in_place(
+    odd, ours, wanted, order, heal
+):
+    static_routes = [
+        to_avi(Route(p, hop, "", route_id(CLUSTER, p)), CLUSTER) for p, hop in ours.items()
+    ]
+    for entry in odd:
+        static_routes.insert(order.randint(0, len(static_routes)), entry)
+    target = [Route(p, hop, "n", route_id(CLUSTER, p)) for p, hop in wanted.items()]
+    live = classify(static_routes, CLUSTER)
+    plan = three_way_plan(CLUSTER, "global", None, target, live)
+    after = rebuilt_static_routes(static_routes, live, selected_changes(plan, heal), CLUSTER)
+    foreign_before = [entry for entry in static_routes if not is_ours(entry, CLUSTER)]
+    foreign_after = [entry for entry in after if not is_ours(entry, CLUSTER)]
+    assert len(foreign_after) == len(foreign_before)
+    assert all(a is b for a, b in zip(foreign_after, foreign_before, strict=True))
+    assert repeated_route_ids(after) <= repeated_route_ids(static_routes), "a route id repeats"
+
+
+def repeated_route_ids(static_routes: list[Any]) -> set[str]:
+    ids = [e.get("route_id") for e in static_routes if isinstance(e, dict)]
+    return {i for i in ids if isinstance(i, str) and ids.count(i) > 1}
 
 
 # --- known bugs, pinned ----------------------------------------------------------------------
