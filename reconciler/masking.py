@@ -58,17 +58,22 @@ def _spellings(char: str) -> list[str]:
     return forms
 
 
-def _any_whitespace_run() -> str:
+def _any_whitespace_run(run: str, optional: bool) -> str:
+    """Any run of whitespace, each character in any spelling: folding may have replaced it."""
     forms = [r"\s", r"\+", "&nbsp;"]
-    forms += itertools.chain.from_iterable(_spellings(char) for char in _WHITESPACE)
-    return f"(?:{'|'.join(forms)})+"
+    forms += itertools.chain.from_iterable(
+        _spellings(char) for char in dict.fromkeys(_WHITESPACE + run)
+    )
+    return f"(?:{'|'.join(forms)})" + ("*" if optional else "+")
 
 
 def _secret_pattern(secret: str) -> str:
+    """Whitespace at either end may have been stripped (folding does), so it is optional."""
+    runs = [(is_space, "".join(run)) for is_space, run in itertools.groupby(secret, str.isspace)]
     parts = []
-    for is_space, run in itertools.groupby(secret, key=str.isspace):
+    for index, (is_space, run) in enumerate(runs):
         if is_space:
-            parts.append(_any_whitespace_run())
+            parts.append(_any_whitespace_run(run, optional=index in (0, len(runs) - 1)))
         else:
             parts += (f"(?:{'|'.join(_spellings(char))})" for char in run)
     return "".join(parts)

@@ -17,6 +17,7 @@ The bugs these tests found stay pinned by the regression tests at the end.
 
 from __future__ import annotations
 
+import html
 import ipaddress
 import json
 from dataclasses import replace
@@ -50,6 +51,7 @@ from reconciler.manifest import (
     parse_manifest,
     render_manifest,
 )
+from reconciler.masking import mask
 from reconciler.ownership import classify, is_ours, to_avi
 from reconciler.plan import selected_changes, three_way_plan
 from reconciler.routes import Route, parse_cidr, route_id, sort_routes
@@ -612,6 +614,32 @@ def test_foreign_entries_of_any_shape_are_written_back_as_read_and_in_place(
 def repeated_route_ids(static_routes: list[Any]) -> set[str]:
     ids = [e.get("route_id") for e in static_routes if isinstance(e, dict)]
     return {i for i in ids if isinstance(i, str) and ids.count(i) > 1}
+
+
+# --- secrets echoed by a server ----------------------------------------------------------
+
+secrets = st.text(TEXT, min_size=4, max_size=16).filter(lambda s: s.strip() and "*" not in s)
+
+
+def spellings(secret: str) -> list[str]:
+    """How a server may echo a secret: raw, JSON-escaped (both forms, or twice), HTML-escaped,
+    with its whitespace folded."""
+    return [
+        secret,
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        json.dumps(json.dumps(secret))[3:-3],
+        html.escape(secret),
+        " ".join(secret.split()),
+    ]
+
+
+@examples(400)
+@given(secret=secrets, before=st.text(TEXT, max_size=8), after=st.text(TEXT, max_size=8))
+def test_no_spelling_of_a_secret_survives_masking(secret, before, after):
+    for spelled in spellings(secret):
+        masked = mask(before + spelled + after, [secret])
+        assert spelled not in masked and secret not in masked, (spelled, masked)
 
 
 # --- known bugs, pinned ----------------------------------------------------------------------
