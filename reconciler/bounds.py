@@ -1,5 +1,5 @@
-"""Bounds on every answer a server gives: a total deadline per request, a largest body, and JSON
-no deeper than an honest answer nests.
+"""Bounds on every answer a server gives: a total deadline per request, a largest body, the
+most pages of one listing, and JSON no deeper than an honest answer nests.
 
 Both HTTP stacks the tool uses (``requests`` for Avi and GitHub, the official client for
 Kubernetes) sit on urllib3 connection pools. ``bound_pools`` makes a pool manager's pools read
@@ -227,6 +227,28 @@ def bound_pools(manager: urllib3.PoolManager) -> None:
     if bounded != classes:
         manager.pool_classes_by_scheme = bounded
         manager.clear()
+
+
+class PageTrail:
+    """The next-page links one listing has followed: a server whose links loop back, or never
+    end, would otherwise be paged forever."""
+
+    def __init__(self, label: str, whose: str, max_pages: int) -> None:
+        self._label = label
+        self._whose = whose
+        self._max_pages = max_pages
+        self._seen: set[str] = set()
+
+    def follow(self, url: str, shown: str) -> None:
+        """Record ``url`` as the next page; ``shown`` is how an error names it."""
+        if url in self._seen:
+            raise ApiError(f"{self._label}: {self._whose} paging loops back to {shown}")
+        if len(self._seen) + 1 >= self._max_pages:
+            raise ApiError(
+                f"{self._label}: {self._whose} listing has more than {self._max_pages} pages "
+                "(the page limit); refusing to read on"
+            )
+        self._seen.add(url)
 
 
 _DEPTH_STEPS: Final = bytes.maketrans(b"[]{}", b"\x01\xff\x01\xff")

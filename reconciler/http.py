@@ -236,28 +236,6 @@ class Transport:
         return mask(text, (*self._secrets, *cookies))
 
 
-class PageTrail:
-    """The next-page links one listing has followed: a server whose links loop back, or never
-    end, would otherwise be paged forever."""
-
-    def __init__(self, label: str, whose: str, max_pages: int) -> None:
-        self._label = label
-        self._whose = whose
-        self._max_pages = max_pages
-        self._seen: set[str] = set()
-
-    def follow(self, url: str, shown: str) -> None:
-        """Record ``url`` as the next page; ``shown`` is how an error names it."""
-        if url in self._seen:
-            raise ApiError(f"{self._label}: {self._whose} paging loops back to {shown}")
-        if len(self._seen) + 1 >= self._max_pages:
-            raise ApiError(
-                f"{self._label}: {self._whose} listing has more than {self._max_pages} pages "
-                "(the page limit); refusing to read on"
-            )
-        self._seen.add(url)
-
-
 def json_bytes(payload: Any) -> bytes | None:
     """``payload`` as a request body for either service; None sends no body."""
     return None if payload is None else json.dumps(payload).encode()

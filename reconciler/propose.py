@@ -16,12 +16,12 @@ from typing import Literal
 from reconciler.apply import Target, load_base_routes
 from reconciler.gitstore import GitStore
 from reconciler.manifest import manifest_path
+from reconciler.markdown_text import literal
 from reconciler.ownership import LiveRoute, LiveState
 from reconciler.plan import Plan, three_way_plan
 from reconciler.policy import enforce
 from reconciler.report import headline, render_json, render_markdown
 from reconciler.review.github import GitHubClient, PullRequest, fit_body
-from reconciler.review.markdown import literal
 from reconciler.routes import Route
 from reconciler.target import AviFactory, PlanSettings, live_plan, target_manifest
 

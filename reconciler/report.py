@@ -10,8 +10,8 @@ import json
 from collections.abc import Sequence
 
 from reconciler.addresses import IPNetwork
+from reconciler.markdown_text import literal
 from reconciler.plan import Change, Plan
-from reconciler.review.markdown import literal
 from reconciler.routes import Route
 
 _COLORS = {"add": "\033[32m", "delete": "\033[31m", "update": "\033[33m"}

@@ -12,8 +12,8 @@ from urllib.parse import quote, urlsplit
 
 from reconciler.avi.session import AviSession, VrfConflict
 from reconciler.avi.settings import DEFAULT_API_VERSION, AviSettings
+from reconciler.bounds import PageTrail
 from reconciler.errors import ApiError, InputError
-from reconciler.http import PageTrail
 
 __all__ = ["DEFAULT_API_VERSION", "AviClient", "AviSettings", "VrfConflict"]
 

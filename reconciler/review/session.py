@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import requests
 
 from reconciler import http
-from reconciler.bounds import NoTimelyAnswer
+from reconciler.bounds import NoTimelyAnswer, PageTrail
 from reconciler.errors import ApiError
 from reconciler.review.settings import GitHubSettings
 
@@ -58,7 +58,7 @@ class GitHubSession:
         """Every item of a list, page by page, lazily so a search can stop early."""
         url = self.api + path
         query: Mapping[str, Any] | None = {**params, "per_page": PAGE_SIZE}
-        trail = http.PageTrail(f"GET {path}", "GitHub's", self._settings.max_pages)
+        trail = PageTrail(f"GET {path}", "GitHub's", self._settings.max_pages)
         while True:
             response = self._request("GET", url, params=query, payload=None)
             page = self._decode(response)
