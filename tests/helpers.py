@@ -196,3 +196,33 @@ def finish(processes: list[subprocess.Popen]) -> list[tuple[int, str, str]]:
         out, err = process.communicate(timeout=PROCESS_TIMEOUT)
         results.append((process.returncode, out, err))
     return results
+
+
+def avi_settings(sim: Any, **overrides: Any) -> Any:
+    """Settings for the production Avi client against the stand-in ``sim`` (give the
+    password): quick backoff."""
+    from reconciler.avi.client import AviSettings
+
+    values: dict[str, Any] = {
+        "controller": sim.url,
+        "username": "admin",
+        "timeout": 2.0,
+        "backoff_base": 0.001,
+        **overrides,
+    }
+    return AviSettings(**values)
+
+
+def github_settings(github: Any, **overrides: Any) -> Any:
+    """Settings for the production GitHub client against the fake ``github`` (give the token):
+    no backoff."""
+    from reconciler.review.github import GitHubSettings
+
+    values: dict[str, Any] = {
+        "repository": "acme/routes",
+        "api_url": github.url,
+        "timeout": 2.0,
+        "backoff_base": 0.0,
+        **overrides,
+    }
+    return GitHubSettings(**values)

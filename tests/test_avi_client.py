@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import self_signed_certificate
+from helpers import avi_settings, self_signed_certificate
 
 from reconciler.avi.client import AviClient, AviSettings, VrfConflict
 from reconciler.errors import ApiError, InputError, ReconcilerError
@@ -29,15 +29,7 @@ def sim() -> Iterator[AviSim]:
 
 
 def settings_for(sim: AviSim, **overrides: Any) -> AviSettings:
-    values: dict[str, Any] = {
-        "controller": sim.url,
-        "username": "admin",
-        "password": PASSWORD,
-        "timeout": 2.0,
-        "backoff_base": 0.001,
-        **overrides,
-    }
-    return AviSettings(**values)
+    return avi_settings(sim, **{"password": PASSWORD, **overrides})
 
 
 @pytest.fixture

@@ -17,7 +17,14 @@ from typing import Any
 
 import pytest
 import requests
-from helpers import cilium_config, cilium_node, node, self_signed_certificate
+from helpers import (
+    avi_settings,
+    cilium_config,
+    cilium_node,
+    github_settings,
+    node,
+    self_signed_certificate,
+)
 
 from reconciler.avi.client import AviClient, AviSettings
 from reconciler.bounds import MAX_JSON_DEPTH, AnswerBounds, json_depth, parse_json
@@ -25,7 +32,7 @@ from reconciler.errors import ApiError
 from reconciler.ipam.kube import KUBE_BOUNDS, KubeSource, api_client
 from reconciler.lock import lease_lock
 from reconciler.ownership import to_avi
-from reconciler.review.github import GitHubClient, GitHubSettings
+from reconciler.review.github import GitHubClient
 from reconciler.routes import Route, route_id
 from reconciler.sim.avi import AviSim
 from reconciler.sim.github import FakeGitHub
@@ -83,16 +90,8 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
 
 
 def avi_client(sim: AviSim, **overrides: Any) -> AviClient:
-    values: dict[str, Any] = {
-        "controller": sim.url,
-        "username": "admin",
-        "password": PASSWORD,
-        "timeout": DEADLINE,
-        "read_retries": 0,
-        "max_answer_bytes": SMALL,
-        **overrides,
-    }
-    return AviClient(AviSettings(**values))
+    bounds = {"timeout": DEADLINE, "read_retries": 0, "max_answer_bytes": SMALL, **overrides}
+    return AviClient(avi_settings(sim, password=PASSWORD, **bounds))
 
 
 def vrf_uuid(sim: AviSim) -> str:
@@ -185,16 +184,8 @@ def github() -> Iterator[FakeGitHub]:
 
 
 def github_client(github: FakeGitHub, **overrides: Any) -> GitHubClient:
-    values: dict[str, Any] = {
-        "repository": "acme/routes",
-        "token": TOKEN,
-        "api_url": github.url,
-        "timeout": DEADLINE,
-        "read_retries": 0,
-        "max_answer_bytes": SMALL,
-        **overrides,
-    }
-    return GitHubClient(GitHubSettings(**values))
+    bounds = {"timeout": DEADLINE, "read_retries": 0, "max_answer_bytes": SMALL, **overrides}
+    return GitHubClient(github_settings(github, token=TOKEN, **bounds))
 
 
 @pytest.mark.parametrize("phase", sorted(DRIBBLES))

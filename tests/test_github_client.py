@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import requests
-from helpers import self_signed_certificate
+from helpers import github_settings, self_signed_certificate
 
 from reconciler.errors import ApiError, InputError
 from reconciler.review.github import MAX_BODY, GitHubClient, GitHubSettings, fit_body
@@ -28,15 +28,7 @@ def github() -> Iterator[FakeGitHub]:
 
 
 def settings_for(github: FakeGitHub, **overrides: Any) -> GitHubSettings:
-    values: dict[str, Any] = {
-        "repository": "acme/routes",
-        "token": TOKEN,
-        "api_url": github.url,
-        "timeout": 2.0,
-        "backoff_base": 0.0,
-        **overrides,
-    }
-    return GitHubSettings(**values)
+    return github_settings(github, **{"token": TOKEN, **overrides})
 
 
 @pytest.fixture
