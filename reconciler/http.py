@@ -2,7 +2,7 @@
 
 Every call either client makes to the outside goes through one Transport: the bounds of its
 answers (a deadline for each whole request, a largest body, the most pages of a listing, JSON
-no deeper than ``bounds.MAX_JSON_DEPTH``), its retries (reads only: a write that got no answer
+no deeper than ``json_depth.MAX_JSON_DEPTH``), its retries (reads only: a write that got no answer
 may still have been done), how an answer's body is decoded, and which secrets are masked before
 any text of it reaches an error. Rules that must hold for both clients belong here; what a
 failure means to Avi or to GitHub stays with each.
@@ -28,12 +28,11 @@ from reconciler.bounds import (
     AnswerBounds,
     AnswerTooLarge,
     NoTimelyAnswer,
-    TooDeep,
     bound_pools,
     bounded_call,
-    parse_json,
 )
 from reconciler.errors import ApiError, InputError
+from reconciler.json_depth import TooDeep, parse_json
 from reconciler.masking import mask
 
 logger = logging.getLogger(__name__)
@@ -204,7 +203,7 @@ class Transport:
         try:
             return parse_json(response.content)
         except TooDeep as exc:
-            raise ApiError(f"{label}: {exc}") from None
+            raise ApiError(f"{label}: the answer {exc}; refusing it") from None
         except ValueError:
             content_type = response.headers.get("Content-Type") or "no content type"
             raise ApiError(

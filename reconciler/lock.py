@@ -19,9 +19,10 @@ from typing import Any
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from reconciler.bounds import AnswerRefused, bound_pools, bounded_call, parse_json
+from reconciler.bounds import AnswerRefused, bound_pools, bounded_call
 from reconciler.errors import ApiError, GuardRefusal
 from reconciler.ipam.kube import KUBE_BOUNDS
+from reconciler.json_depth import parse_json
 
 LEASE_SECONDS = 600
 

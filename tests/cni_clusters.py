@@ -148,6 +148,7 @@ def ovn_kubernetes() -> CniCluster:
             node("w4", ["192.168.10.14"], ovn_subnets("")),
             node("w5", ["192.168.10.15"], ovn_subnets([])),
             node("w6", ["192.168.10.16"]),  # not annotated yet
+            node("w7", ["192.168.10.17"], {"k8s.ovn.org/node-subnets": "[" * 100_000}),
         ],
         [
             "10.128.0.0/23 192.168.10.11 w1",
@@ -160,6 +161,7 @@ def ovn_kubernetes() -> CniCluster:
             "error: node w4: annotation k8s.ovn.org/node-subnets key 'default' is empty",
             "error: node w5: annotation k8s.ovn.org/node-subnets key 'default' is empty",
             "warning: node w6: annotation k8s.ovn.org/node-subnets is not set",
+            "error: node w7: annotation k8s.ovn.org/node-subnets nests deeper than 100 levels",
         ],
     )
 

@@ -20,17 +20,10 @@ import yaml
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
-from reconciler.bounds import (
-    MIB,
-    AnswerBounds,
-    AnswerRefused,
-    TooDeep,
-    bound_pools,
-    bounded_call,
-    parse_json,
-)
+from reconciler.bounds import MIB, AnswerBounds, AnswerRefused, bound_pools, bounded_call
 from reconciler.errors import ApiError, InputError
 from reconciler.ipam.source import CUSTOM_RESOURCES, CustomResource, RawObject
+from reconciler.json_depth import TooDeep, parse_json
 
 PAGE_SIZE = 500
 MAX_LIST_RESTARTS = 3
@@ -191,7 +184,7 @@ class KubeSource:
         try:
             body = parse_json(response.data)
         except TooDeep as error:
-            raise ApiError(f"{what}: {error}") from None
+            raise ApiError(f"{what}: the answer {error}; refusing it") from None
         except ValueError:
             raise ApiError(f"{what}: response is not valid JSON (truncated or corrupted)") from None
         if not isinstance(body, dict):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from reconciler.errors import brief
 from reconciler.ipam.model import NodeIpam
 from reconciler.ipam.raw import RawObject, annotations_of, node_addresses, per_node
+from reconciler.json_depth import TooDeep, parse_json
 
 SUBNETS_ANNOTATION = "k8s.ovn.org/node-subnets"
 
@@ -28,7 +28,9 @@ def _read_ovn_node(name: str, node: RawObject) -> NodeIpam:
         )
 
     try:
-        value = json.loads(str(raw))
+        value = parse_json(str(raw))
+    except TooDeep as error:
+        return invalid(f"{error}: {brief(str(raw))}")
     except ValueError:
         return invalid(f"is not valid JSON: {brief(str(raw))}")
     if not isinstance(value, Mapping):

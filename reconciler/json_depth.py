@@ -1,0 +1,42 @@
+"""JSON from outside decoded only when it nests no deeper than an honest document: the decoder
+recurses, so 100,000 nested brackets end in a RecursionError here or wherever the value is
+walked later (a PUT sends a VRF back). Pure."""
+
+from __future__ import annotations
+
+import json
+from array import array
+from itertools import accumulate
+from typing import Any, Final
+
+MAX_JSON_DEPTH: Final = 100  # honest answers, annotations and records nest about 10 deep
+
+_DEPTH_STEPS: Final = bytes.maketrans(b"[]{}", b"\x01\xff\x01\xff")
+_NOT_STRUCTURE: Final = bytes(byte for byte in range(256) if byte not in b'[]{}"')
+
+
+def json_depth(body: bytes) -> int:
+    """How deep ``body`` nests, counting brackets outside strings, in C-speed passes (45 ms for
+    12 MB): escapes go first, then every quote pair with nothing between."""
+    skeleton = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    skeleton = skeleton.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    outside_strings = b"".join(skeleton.split(b'"')[::2])
+    steps = array("b", outside_strings.translate(_DEPTH_STEPS))
+    return max(accumulate(steps), default=0)
+
+
+class TooDeep(ValueError):
+    """JSON nested deeper than MAX_JSON_DEPTH."""
+
+
+def parse_json(body: bytes | str) -> Any:
+    """``body`` decoded; ValueError when it is not JSON, TooDeep when it nests deeper than
+    MAX_JSON_DEPTH, which would otherwise end in a RecursionError here or wherever the value is
+    walked later (a PUT sends it back)."""
+    data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
+    if json_depth(data) > MAX_JSON_DEPTH:
+        raise TooDeep(f"nests deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        return json.loads(data)
+    except RecursionError:  # only if a caller is already deep in its own stack
+        raise TooDeep("nests too deep to decode") from None
