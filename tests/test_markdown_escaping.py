@@ -122,18 +122,23 @@ def net(index: int) -> ipaddress.IPv4Network:
 
 
 def hostile_plan() -> Plan:
-    """One change, block and warning per hostile text, plus a plain reviewed deletion last."""
+    """One change, block, shared prefix and warning per hostile text, plus a plain reviewed
+    deletion last."""
     base, target, live = [], [], []
     for index, text in enumerate(HOSTILE, start=1):
         hop = ipaddress.ip_address(f"192.168.{index}.1")
         adopted, blocked, conflicting = net(index), net(100 + index), net(200 + index)
+        shared = net(150 + index)
         # an AKO-format route of ours whose id is hostile: adopted, its id quoted
         live.append({**to_avi(Route(adopted, hop, "", "x"), "c"), "route_id": text})
         target.append(Route(adopted, hop, text, route_id("c", adopted)))
-        # a foreign route with a hostile label on a prefix we want: blocked, its label quoted
-        label = [{"key": "k", "value": text}]
-        live.append(static_route("f", str(blocked), "10.1.1.1", labels=label))
+        # an unlabelled foreign route with a hostile id on a prefix we want: blocked, id quoted
+        live.append(static_route(text, str(blocked), "10.1.1.1"))
         target.append(Route(blocked, hop, text, route_id("c", blocked)))
+        # a foreign route with a hostile label on a prefix we want: shared, its label quoted
+        label = [{"key": "k", "value": text}]
+        live.append(static_route(f"f{index}", str(shared), "10.1.1.1", labels=label))
+        target.append(Route(shared, hop, text, route_id("c", shared)))
         # a reviewed change on a route someone changed on Avi: a conflict naming its id
         base.append(Route(conflicting, hop, text, route_id("c", conflicting)))
         changed = ipaddress.ip_address(f"192.168.{index}.99")
@@ -152,6 +157,7 @@ def check_body(page: Rendered, plan: Plan, evidence: list[str]) -> None:
     assert page.tags <= ALLOWED_TAGS, page.tags - ALLOWED_TAGS
     page.check_links()
     tables = [[c for c in plan.changes if c.origin == origin] for origin in ("git", "drift")]
+    shared = {entry.prefix: f"shared with {entry.shared_with}" for entry in plan.shared}
     expected_rows = [["action", "prefix", "Avi now", "after", "node", "note"]]
     for changes in (table for table in tables if table):
         for change in changes:
@@ -160,6 +166,7 @@ def check_body(page: Rendered, plan: Plan, evidence: list[str]) -> None:
                 note = f"adopted from AKO id {visible(change.before.route_id)}"
             if change.conflict:
                 note = f"conflict: {visible(change.conflict)}"
+            note = "; ".join(filter(None, [note, visible(shared.get(change.prefix, ""))]))
             before = str(change.before.next_hop) if change.before else "(none)"
             after = str(change.after.next_hop) if change.after else "(none)"
             expected_rows.append(
@@ -189,6 +196,7 @@ def test_hostile_text_cannot_change_how_the_pull_request_renders() -> None:
     check_body(page, plan, evidence)
     summary = plan.summary
     assert (summary["adopted"], summary["blocked"]) == (len(HOSTILE), len(HOSTILE))
+    assert len(plan.shared) == len(HOSTILE)
     assert summary["conflicts"] == 2 * len(HOSTILE)  # the adopted routes were never reviewed
     deletion = ["delete", "10.255.0.0/24", "192.168.0.9", "(none)", "w9", ""]
     assert page.rows[-1] == deletion
@@ -202,15 +210,19 @@ def test_hostile_text_from_the_controller_reaches_the_sticky_comment_harmless(
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_markdown-escaping")
     world.reviewed("10.0.9.0/24 192.168.10.19 w9", "10.3.0.0/24 192.168.10.13 w3")
     assert world.cli("apply")[0] == 2
-    # someone renames our route on Avi (drift) and adds a foreign one on a prefix we want
+    # someone renames our route on Avi (drift); others add routes on prefixes we want, one
+    # unlabelled (it blocks ours) and one labelled for other SE groups (ours goes beside it)
     renamed = [
         {**entry, "route_id": HOSTILE[1]} if entry["route_id"] == "c.10.3.0.0_24" else entry
         for entry in world.static_routes()
     ]
-    hostile_label = [{"key": "owner", "value": HOSTILE[0]}]
-    blocker = static_route("a |\n<!--", "10.1.0.0/24", "10.1.1.9", labels=hostile_label)
-    world.avi.set_routes(world.vrf_uuid, [*renamed, blocker])
-    world.reviewed("10.1.0.0/24 192.168.10.11 w1", "10.3.0.0/24 192.168.10.13 w3")
+    blocker = static_route(HOSTILE[0], "10.1.0.0/24", "10.1.1.9")
+    label = [{"key": "owner", "value": HOSTILE[0]}]
+    sharer = static_route("beside", "10.4.0.0/24", "10.1.1.8", labels=label)
+    world.avi.set_routes(world.vrf_uuid, [*renamed, blocker, sharer])
+    world.reviewed(
+        "10.1.0.0/24 192.168.10.11 w1", "10.3.0.0/24 192.168.10.13 w3", "10.4.0.0/24 10.1.1.14 w4"
+    )
     with FakeGitHub(token="ghp_markdown-escaping") as github:
         settings = GitHubSettings("acme/routes", "ghp_markdown-escaping", api_url=github.url)
         with GitHubClient(settings) as client:
@@ -236,7 +248,11 @@ def test_hostile_text_from_the_controller_reaches_the_sticky_comment_harmless(
     assert [row[5] for row in page.rows if row[1] == "10.3.0.0/24"] == [
         f"adopted from AKO id {visible(HOSTILE[1])}"
     ]
-    assert any(visible(HOSTILE[0]) in item for item in page.items)
+    assert [row[5] for row in page.rows if row[1] == "10.4.0.0/24"] == [
+        f"shared with a route labelled owner={visible(HOSTILE[0])} (only SE groups with that "
+        "label use it)"
+    ]
+    assert any(repr(HOSTILE[0]) in item for item in page.items)  # the blocker, named
     assert page.tags <= ALLOWED_TAGS
     page.check_links()
 
