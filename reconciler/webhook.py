@@ -15,12 +15,14 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from reconciler import http
+from reconciler.bounds import MIB, AnswerBounds
 from reconciler.errors import InputError, ReconcilerError
 
 URL_VARIABLE: Final = "ROUTE_RECONCILER_WEBHOOK_URL"
 TIMEOUT_SECONDS: Final = 10.0
 RETRIES: Final = 2
 BACKOFF_SECONDS: Final = 0.5
+ANSWER_BYTES: Final = 1 * MIB  # a webhook answers "ok" or a short error
 
 
 class Webhook:
@@ -37,14 +39,15 @@ class Webhook:
         parts = http.checked_base_url(url, "the webhook URL", ": give the URL your chat tool gave")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InputError("the webhook URL must be http(s)://HOST/...")
-        http.check_timing("webhook", timeout, retries, backoff_base)
+        bounds = AnswerBounds(timeout, ANSWER_BYTES, max_pages=1)
+        http.check_timing("webhook", bounds, retries, backoff_base)
         self._url = url
         hidden = [url, parts.path if parts.path.strip("/") else "", parts.query]
         self._transport = http.Transport(
             f"{parts.scheme}://{parts.netloc}",
             headers={"User-Agent": "route-reconciler", "Accept": "*/*"},
             verify=True,
-            timeout=timeout,
+            bounds=bounds,
             retry=http.RetryPolicy(retries, backoff_base),
             secrets=[secret for secret in hidden if secret],
             tls_hint="the webhook's certificate must verify against the system trust store",
