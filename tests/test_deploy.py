@@ -1,4 +1,5 @@
-"""deploy/: the image and the kustomize base. Manifests valid for Kubernetes 1.30, the CronJob's
+"""deploy/: the image and the kustomize base. Manifests valid for every Kubernetes from 1.27 (the
+README's oldest kubectl) to the newest schema kubernetes-validate ships, the CronJob's
 security settings, its settings file, its command run for real against the fake Kubernetes API,
 and RBAC that allows exactly the API calls that run makes: nothing fails with 403, and no rule is
 broader than a call that needs it. The same for each CNI: the base plus the CNI's component in
@@ -21,6 +22,7 @@ from typing import Any
 
 import git
 import kubernetes_validate
+import kubernetes_validate.utils
 import pytest
 import yaml
 from cni_clusters import CLUSTERS
@@ -36,7 +38,23 @@ DEPLOY = ROOT / "deploy"
 BASE = DEPLOY / "base"
 EXAMPLES = DEPLOY / "examples"
 COMPONENTS = DEPLOY / "components"
-KUBERNETES_VERSION = "1.30"
+# The README promises kubectl 1.27 or newer: every schema from there on must accept deploy/.
+OLDEST_KUBERNETES = "1.27"
+
+
+def _minor(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
+
+
+KUBERNETES_VERSIONS = sorted(
+    {
+        "{}.{}".format(*_minor(version))
+        for version in kubernetes_validate.utils.all_versions()
+        if _minor(version) >= _minor(OLDEST_KUBERNETES)
+    },
+    key=_minor,
+)
 NAMESPACE = "route-reconciler"
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding"}
 NOT_RESOURCES = {"Kustomization", "NamespaceTransformer"}
@@ -203,10 +221,17 @@ def test_kustomize_builds_what_the_tests_assume():
 
 
 def validate(obj: dict[str, Any], where: str) -> None:
-    try:
-        kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
-    except kubernetes_validate.ValidationError as error:
-        pytest.fail(f"{where}: {obj['kind']} {obj['metadata']['name']}: {error.message}")
+    for version in KUBERNETES_VERSIONS:
+        try:
+            kubernetes_validate.validate(obj, version, strict=True)
+        except kubernetes_validate.ValidationError as error:
+            name = f"{obj['kind']} {obj['metadata']['name']}"
+            pytest.fail(f"{where}: {name}: Kubernetes {version}: {error.message}")
+
+
+def test_schemas_from_the_oldest_kubectl_on_are_checked():
+    assert KUBERNETES_VERSIONS[0] == OLDEST_KUBERNETES
+    assert len(KUBERNETES_VERSIONS) >= 4  # 1.27 to at least 1.30
 
 
 @pytest.mark.parametrize("path", base_files(), ids=lambda p: p.name)
