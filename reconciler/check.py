@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reconciler.addresses import IPNetwork
 from reconciler.checked_resources import (
@@ -32,7 +33,9 @@ from reconciler.preflight import (
 )
 from reconciler.reachability import bgp_findings, routing_findings
 from reconciler.routes import IpFamily, RouteComputation, compute_routes
-from reconciler.target import AviFactory
+
+if TYPE_CHECKING:  # a check without a controller loads no HTTP stack
+    from reconciler.target import AviFactory
 
 
 @dataclass(frozen=True)

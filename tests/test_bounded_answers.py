@@ -31,7 +31,7 @@ from reconciler.bounds import AnswerBounds
 from reconciler.errors import ApiError
 from reconciler.ipam.kube import KUBE_BOUNDS, KubeSource, api_client
 from reconciler.json_depth import MAX_JSON_DEPTH, json_depth, parse_json
-from reconciler.lock import lease_lock
+from reconciler.lease import lease_lock
 from reconciler.ownership import to_avi
 from reconciler.review.github import GitHubClient
 from reconciler.routes import Route, route_id

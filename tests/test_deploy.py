@@ -29,7 +29,7 @@ from cni_clusters import CLUSTERS
 from helpers import init_repo
 
 from reconciler.cli import build_parser, main
-from reconciler.lock import LEASE_SECONDS
+from reconciler.lease import LEASE_SECONDS
 from reconciler.settings import SETTINGS, from_config
 from reconciler.sim.kube import FakeKubeApi
 

@@ -9,7 +9,8 @@ from helpers import init_repo
 
 from reconciler.errors import GuardRefusal
 from reconciler.ipam.kube import api_client
-from reconciler.lock import file_lock, lease_lock
+from reconciler.lease import lease_lock
+from reconciler.lock import file_lock
 from reconciler.sim.kube import FakeKubeApi
 
 

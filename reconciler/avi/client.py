@@ -11,11 +11,11 @@ from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
 from reconciler.avi.session import AviSession, VrfConflict
-from reconciler.avi.settings import DEFAULT_API_VERSION, AviSettings
+from reconciler.avi.settings import AviSettings
 from reconciler.bounds import PageTrail
 from reconciler.errors import ApiError, InputError
 
-__all__ = ["DEFAULT_API_VERSION", "AviClient", "AviSettings", "VrfConflict"]
+__all__ = ["AviClient", "AviSettings", "VrfConflict"]
 
 JsonObject = dict[str, Any]
 

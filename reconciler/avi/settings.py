@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final
 
 from reconciler import http
+from reconciler.avi.defaults import DEFAULT_API_VERSION, DEFAULT_TENANT
 from reconciler.bounds import MIB, AnswerBounds
 from reconciler.errors import InputError
-
-DEFAULT_TENANT: Final = "admin"
-DEFAULT_API_VERSION: Final = "22.1.3"
 
 
 @dataclass(frozen=True)

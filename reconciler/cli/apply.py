@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from reconciler.apply import apply_reviewed
 from reconciler.cli.options import (
     add_apply_options,
     add_avi_options,
@@ -16,18 +15,7 @@ from reconciler.cli.options import (
     add_remote_option,
 )
 from reconciler.cli.output import Log, report_apply
-from reconciler.cli.reporting import tell
-from reconciler.cli.wiring import (
-    apply_settings,
-    avi_client,
-    feedback_adapters,
-    feedback_settings,
-    git_store,
-)
 from reconciler.errors import ReconcilerError
-from reconciler.feedback import Findings, apply_findings, failed_apply
-from reconciler.outcome import apply_exit_code, apply_outcome
-from reconciler.report import render_text
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -61,6 +49,19 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 def run(args: argparse.Namespace) -> int:
     """Then, with GitHub settings, the commit status, the pull request comment and the drift
     report; with a webhook, the events."""
+    from reconciler.apply import apply_reviewed
+    from reconciler.cli.reporting import tell
+    from reconciler.cli.wiring import (
+        apply_settings,
+        avi_client,
+        feedback_adapters,
+        feedback_settings,
+        git_store,
+    )
+    from reconciler.feedback import Findings, apply_findings, failed_apply
+    from reconciler.outcome import apply_exit_code, apply_outcome
+    from reconciler.report import render_text
+
     settings, store = apply_settings(args), git_store(args)
     adapters, warnings = feedback_adapters(args)
     told = feedback_settings(args, dry_run=settings.dry_run)

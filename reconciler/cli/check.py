@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from functools import partial
 
-from reconciler.check import run_check
 from reconciler.cli.options import (
     add_avi_options,
     add_cluster_name,
@@ -14,7 +13,6 @@ from reconciler.cli.options import (
     add_vrf_and_cloud,
 )
 from reconciler.cli.output import print_ipam, print_next_hops, print_problems
-from reconciler.cli.wiring import avi_client, check_settings, cluster_source
 from reconciler.errors import EXIT_ERROR, EXIT_OK
 
 
@@ -46,6 +44,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def run(args: argparse.Namespace) -> int:
+    from reconciler.check import run_check
+    from reconciler.cli.wiring import avi_client, check_settings, cluster_source
+
     result = run_check(cluster_source(args), partial(avi_client, args), check_settings(args))
     print(f"source: {result.source}")
     print_ipam(result.cluster.ipam)

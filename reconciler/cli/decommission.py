@@ -12,8 +12,6 @@ from reconciler.cli.options import (
     add_manifest_options,
     add_remote_option,
 )
-from reconciler.cli.wiring import avi_client, decommission_settings, git_store, github_client
-from reconciler.decommission import decommission
 from reconciler.errors import EXIT_CHANGED, EXIT_OK
 
 
@@ -46,6 +44,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def run(args: argparse.Namespace) -> int:
+    from reconciler.cli.wiring import avi_client, decommission_settings, git_store, github_client
+    from reconciler.decommission import decommission
+
     settings = decommission_settings(args)
     result = decommission(
         git_store(args), settings, partial(github_client, args), partial(avi_client, args)

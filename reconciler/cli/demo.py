@@ -14,13 +14,15 @@ import shlex
 import tempfile
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import git
+from typing import TYPE_CHECKING, Any
 
 from reconciler import yamlio
-from reconciler.sim.avi import AviSim
-from reconciler.sim.kube import FakeKubeApi
+
+if TYPE_CHECKING:
+    import git
+
+    from reconciler.sim.avi import AviSim
+    from reconciler.sim.kube import FakeKubeApi
 
 CLUSTER = "demo"
 BRANCH = f"route-reconciler/{CLUSTER}"
@@ -48,6 +50,8 @@ def _example(name: str) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from reconciler.cli import main
+    from reconciler.sim.avi import AviSim
+    from reconciler.sim.kube import FakeKubeApi
 
     with tempfile.TemporaryDirectory(prefix="route-reconciler-demo-") as scratch:
         workdir = Path(args.keep or scratch)
@@ -91,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _init_repo(path: Path) -> git.Repo:
+    import git
+
     repo = git.Repo.init(path, initial_branch="main")
     with repo.config_writer() as config:
         config.set_value("user", "name", "route-reconciler demo")

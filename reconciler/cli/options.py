@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 
 from reconciler.addresses import IPNetwork
-from reconciler.avi.client import DEFAULT_API_VERSION
+from reconciler.avi.defaults import DEFAULT_API_VERSION
 from reconciler.errors import InputError, brief
 from reconciler.guards import DEFAULT_MAX_ADD
 from reconciler.ipam.modes import CNI_PLUGIN_CHOICES

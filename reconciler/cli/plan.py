@@ -14,11 +14,6 @@ from reconciler.cli.options import (
     add_policy_options,
     add_remote_option,
 )
-from reconciler.cli.wiring import avi_client, git_store, github_client, plan_settings
-from reconciler.outcome import plan_exit_code
-from reconciler.propose import comment_plan
-from reconciler.report import render_json, render_markdown, render_text
-from reconciler.target import live_plan
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -52,6 +47,12 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def run(args: argparse.Namespace) -> int:
+    from reconciler.cli.wiring import avi_client, git_store, github_client, plan_settings
+    from reconciler.outcome import plan_exit_code
+    from reconciler.propose import comment_plan
+    from reconciler.report import render_json, render_markdown, render_text
+    from reconciler.target import live_plan
+
     plan = live_plan(git_store(args), plan_settings(args, args.target), partial(avi_client, args))
     if args.comment_on is not None:
         comment_plan(partial(github_client, args), args.comment_on, plan)

@@ -14,18 +14,7 @@ from reconciler.cli.options import (
     add_remote_option,
 )
 from reconciler.cli.output import Log
-from reconciler.cli.reporting import tell
-from reconciler.cli.wiring import (
-    avi_client,
-    feedback_adapters,
-    feedback_settings,
-    git_store,
-    github_client,
-    proposal_settings,
-)
 from reconciler.errors import EXIT_CHANGED, EXIT_OK, ReconcilerError
-from reconciler.feedback import Findings, reviewed_drift
-from reconciler.propose import sync_and_propose
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -47,6 +36,18 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def run(args: argparse.Namespace) -> int:
     """Then, with a controller configured, the drift report on what Avi holds."""
+    from reconciler.cli.reporting import tell
+    from reconciler.cli.wiring import (
+        avi_client,
+        feedback_adapters,
+        feedback_settings,
+        git_store,
+        github_client,
+        proposal_settings,
+    )
+    from reconciler.feedback import Findings, reviewed_drift
+    from reconciler.propose import sync_and_propose
+
     store, settings = git_store(args), proposal_settings(args)
     avi = partial(avi_client, args)
     adapters, warnings = feedback_adapters(args)

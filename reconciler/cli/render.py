@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from reconciler.changes import summarize
 from reconciler.cli.options import (
     add_cluster_name,
     add_cluster_options,
@@ -13,9 +12,7 @@ from reconciler.cli.options import (
     add_render_guard_options,
 )
 from reconciler.cli.output import Log, print_ipam, print_problems, report_blocked
-from reconciler.cli.wiring import cluster_source, git_store, render_settings
 from reconciler.errors import EXIT_CHANGED, EXIT_ERROR, EXIT_OK, EXIT_REFUSED
-from reconciler.render import render
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -45,6 +42,10 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def run(args: argparse.Namespace) -> int:
+    from reconciler.changes import summarize
+    from reconciler.cli.wiring import cluster_source, git_store, render_settings
+    from reconciler.render import render
+
     settings = render_settings(args)
     result = render(cluster_source(args), git_store(args), settings)
     print_ipam(result.cluster.ipam)

@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler.cli.options import (
     add_apply_options,
@@ -27,20 +28,10 @@ from reconciler.cli.options import (
     add_run_output_options,
 )
 from reconciler.cli.output import Log, print_ipam, print_problems, report_apply, report_blocked
-from reconciler.cli.wiring import (
-    avi_client,
-    cluster_source,
-    feedback_adapters,
-    git_store,
-    github_client,
-    job_settings,
-)
 from reconciler.errors import EXIT_ERROR, ReconcilerError
-from reconciler.gitstore import GitStore
-from reconciler.ipam.kube import api_client
-from reconciler.job import JobAdapters, JobResult, run_job
-from reconciler.lock import file_lock, lease_lock
-from reconciler.metrics import RunMetrics
+
+if TYPE_CHECKING:
+    from reconciler.gitstore import GitStore
 
 SERVICE_ACCOUNT_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 
@@ -73,6 +64,17 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def run(args: argparse.Namespace) -> int:
+    from reconciler.cli.wiring import (
+        avi_client,
+        cluster_source,
+        feedback_adapters,
+        git_store,
+        github_client,
+        job_settings,
+    )
+    from reconciler.job import JobAdapters, JobResult, run_job
+    from reconciler.metrics import RunMetrics
+
     log = Log(args.log_format)
     metrics = RunMetrics(args.cluster_name, args.vrf)
     store = git_store(args)
@@ -119,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _run_lock(args: argparse.Namespace, store: GitStore) -> Iterator[None]:
+    """The Lease reads the cluster, so only it loads the Kubernetes client."""
     namespace = args.lease_namespace
     if (
         namespace is None
@@ -127,8 +130,13 @@ def _run_lock(args: argparse.Namespace, store: GitStore) -> Iterator[None]:
     ):
         namespace = SERVICE_ACCOUNT_NAMESPACE.read_text().strip()
     if namespace:
+        from reconciler.ipam.kube import api_client
+        from reconciler.lease import lease_lock
+
         with lease_lock(api_client(args.kubeconfig, args.context), namespace, args.cluster_name):
             yield
     else:
+        from reconciler.lock import file_lock
+
         with file_lock(Path(store.repo.git_dir), args.cluster_name):
             yield

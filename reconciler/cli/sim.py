@@ -10,7 +10,6 @@ import os
 from typing import Any
 from urllib.parse import urlsplit
 
-from reconciler import http
 from reconciler.cli.options import add_avi_options, add_github_options
 from reconciler.errors import ApiError, InputError
 
@@ -121,6 +120,7 @@ def _run_kube(args: argparse.Namespace) -> int:
 
 
 def _run_avi(args: argparse.Namespace) -> int:
+    from reconciler import http
     from reconciler.sim.avi import run_standalone
 
     given = "AVI_PASSWORD" in os.environ or "AVI_PASSWORD_FILE" in os.environ

@@ -1,6 +1,9 @@
 """Parsed options -> the settings and adapters the orchestration functions take.
 
-Clients are returned unopened: each command opens them where it needs them, as a context.
+Clients are returned unopened: each command opens them where it needs them, as a context. What
+reaches a cluster, Avi, GitHub or a webhook (and the stages built on them) is imported by the
+function that builds it, so a command loads only the clients it uses: `--help` and a snapshot
+render load neither an HTTP stack nor the Kubernetes client.
 """
 
 from __future__ import annotations
@@ -8,30 +11,34 @@ from __future__ import annotations
 import argparse
 import os
 from functools import partial
+from typing import TYPE_CHECKING
 
 from reconciler.addresses import IPNetwork
-from reconciler.apply import ApplySettings, Target
-from reconciler.avi.client import AviClient, AviSettings
-from reconciler.check import CheckSettings
-from reconciler.decommission import DecommissionSettings
 from reconciler.errors import InputError
-from reconciler.feedback import FeedbackAdapters, FeedbackSettings
 from reconciler.gitstore import GitStore, proposal_branch
-from reconciler.ipam.kube import KubeSource, api_client
 from reconciler.ipam.snapshot import SnapshotSource
 from reconciler.ipam.source import ClusterSource
-from reconciler.job import JobSettings, Stages
 from reconciler.policy import RoutePolicy
-from reconciler.propose import ProposalSettings
 from reconciler.render import RenderSettings
-from reconciler.review.github import GitHubClient, GitHubSettings
-from reconciler.target import PlanSettings, TargetSource
-from reconciler.webhook import Webhook
+
+if TYPE_CHECKING:
+    from reconciler.apply import ApplySettings, Target
+    from reconciler.avi.client import AviClient, AviSettings
+    from reconciler.check import CheckSettings
+    from reconciler.decommission import DecommissionSettings
+    from reconciler.feedback import FeedbackAdapters, FeedbackSettings
+    from reconciler.job import JobSettings
+    from reconciler.propose import ProposalSettings
+    from reconciler.review.github import GitHubClient
+    from reconciler.target import PlanSettings, TargetSource
 
 
 def cluster_source(args: argparse.Namespace) -> ClusterSource:
+    """Only a live cluster read loads the Kubernetes client (a second or more of imports)."""
     if args.snapshot:
         return SnapshotSource(args.snapshot)
+    from reconciler.ipam.kube import KubeSource, api_client
+
     return KubeSource(api_client(args.kubeconfig, args.context))
 
 
@@ -44,6 +51,8 @@ def avi_configured(args: argparse.Namespace) -> bool:
 
 
 def avi_settings(args: argparse.Namespace) -> AviSettings:
+    from reconciler.avi.client import AviSettings
+
     return AviSettings.from_env(
         os.environ,
         controller=args.avi_controller,
@@ -55,10 +64,14 @@ def avi_settings(args: argparse.Namespace) -> AviSettings:
 
 
 def avi_client(args: argparse.Namespace) -> AviClient:
+    from reconciler.avi.client import AviClient
+
     return AviClient(avi_settings(args))
 
 
 def github_client(args: argparse.Namespace) -> GitHubClient:
+    from reconciler.review.github import GitHubClient, GitHubSettings
+
     if not args.github_repo:
         raise InputError("--github-repo (or githubRepository, GITHUB_REPOSITORY) is not set")
     settings = GitHubSettings.from_env(
@@ -73,6 +86,9 @@ def github_client(args: argparse.Namespace) -> GitHubClient:
 def feedback_adapters(args: argparse.Namespace) -> tuple[FeedbackAdapters, list[str]]:
     """GitHub when a repository is configured, the webhook when its URL is set; a webhook
     that cannot be set up is a warning (notifications never fail a run)."""
+    from reconciler.feedback import FeedbackAdapters
+    from reconciler.webhook import Webhook
+
     github = partial(github_client, args) if args.github_repo else None
     try:
         webhook = Webhook.from_env(os.environ)
@@ -82,6 +98,8 @@ def feedback_adapters(args: argparse.Namespace) -> tuple[FeedbackAdapters, list[
 
 
 def feedback_settings(args: argparse.Namespace, dry_run: bool = False) -> FeedbackSettings:
+    from reconciler.feedback import FeedbackSettings
+
     return FeedbackSettings(
         _target(args),
         args.reviewed_ref,
@@ -122,6 +140,8 @@ def render_settings(args: argparse.Namespace) -> RenderSettings:
 
 
 def apply_settings(args: argparse.Namespace) -> ApplySettings:
+    from reconciler.apply import ApplySettings
+
     return ApplySettings(
         target=_target(args),
         reviewed_ref=args.reviewed_ref,
@@ -143,6 +163,8 @@ def apply_settings(args: argparse.Namespace) -> ApplySettings:
 def plan_settings(
     args: argparse.Namespace, source: TargetSource = "proposal", policy: RoutePolicy | None = None
 ) -> PlanSettings:
+    from reconciler.target import PlanSettings
+
     return PlanSettings(
         target=_target(args),
         branch=proposal_branch(args.cluster_name, args.branch),
@@ -154,17 +176,24 @@ def plan_settings(
 
 
 def proposal_settings(args: argparse.Namespace) -> ProposalSettings:
+    from reconciler.propose import ProposalSettings
+
     return ProposalSettings(plan_settings(args), read_avi=avi_configured(args))
 
 
 def decommission_settings(args: argparse.Namespace) -> DecommissionSettings:
     """A teardown proposes no route, so no route policy applies to it."""
+    from reconciler.decommission import DecommissionSettings
+    from reconciler.propose import ProposalSettings
+
     plan = plan_settings(args, policy=RoutePolicy())
     proposal = ProposalSettings(plan, read_avi=avi_configured(args))
     return DecommissionSettings(proposal, args.reason, propose=not args.no_propose)
 
 
 def job_settings(args: argparse.Namespace) -> JobSettings:
+    from reconciler.job import JobSettings, Stages
+
     return JobSettings(
         render=render_settings(args),
         proposal=proposal_settings(args),
@@ -174,6 +203,8 @@ def job_settings(args: argparse.Namespace) -> JobSettings:
 
 
 def check_settings(args: argparse.Namespace) -> CheckSettings:
+    from reconciler.check import CheckSettings
+
     return CheckSettings(
         cluster=args.cluster_name,
         cni_plugin=args.cni_plugin,
@@ -189,4 +220,6 @@ def check_settings(args: argparse.Namespace) -> CheckSettings:
 
 
 def _target(args: argparse.Namespace) -> Target:
+    from reconciler.apply import Target
+
     return Target(args.cluster_name, args.vrf, args.cloud)
