@@ -38,22 +38,36 @@ NEVER_A_NODE: tuple[tuple[IPNetwork, str], ...] = tuple(
 )
 
 
+# The same ranges as (version, first address, length, text), checked with integer arithmetic:
+# a render checks every pod CIDR and next hop.
+_NEVER: tuple[tuple[int, int, int, str], ...] = tuple(
+    (network.version, int(network.network_address), network.prefixlen, f"{network} ({name})")
+    for network, name in NEVER_A_NODE
+)
+_BITS = {4: 32, 6: 128}
+
+
 def never_a_next_hop(address: IPAddress) -> str | None:
     """Why no node can have this address (to follow the address in a message), or None."""
-    for network, name in NEVER_A_NODE:
-        if address in network:
-            return f"lies in {network} ({name}), never a node's address"
+    version, value = address.version, int(address)
+    bits = _BITS[version]
+    for range_version, start, length, text in _NEVER:
+        if range_version == version and value >> (bits - length) == start >> (bits - length):
+            return f"lies in {text}, never a node's address"
     return None
 
 
 def never_a_pod_network(prefix: IPNetwork) -> str | None:
     """Why this prefix can never be a pod network, or None. Overlapping a range is enough: a
-    route to a prefix that holds loopback or multicast addresses sends those to a node."""
-    if prefix.prefixlen == 0:
+    route to a prefix that holds loopback or multicast addresses sends those to a node. Two
+    prefixes overlap when one holds the other: their leading bits agree up to the shorter."""
+    length = prefix.prefixlen
+    if length == 0:
         return "is a default route"
-    for network, name in NEVER_A_NODE:
-        if network.version == prefix.version and (
-            prefix.subnet_of(network) or network.subnet_of(prefix)  # type: ignore[arg-type]
-        ):
-            return f"overlaps {network} ({name}), never a pod network"
+    version, value = prefix.version, int(prefix.network_address)
+    bits = _BITS[version]
+    for range_version, start, range_length, text in _NEVER:
+        shift = bits - min(length, range_length)
+        if range_version == version and value >> shift == start >> shift:
+            return f"overlaps {text}, never a pod network"
     return None

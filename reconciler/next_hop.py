@@ -11,12 +11,12 @@ first. A family without such an address gets no next hop, and the reason names w
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from reconciler.addresses import IPAddress, IPNetwork, never_a_next_hop
+from reconciler.ip_text import parse_address
 from reconciler.ipam.model import AddressOrigin, NextHopCandidate, NodeIpam
 
 # At most this many offered addresses are named when none fits.
@@ -113,7 +113,7 @@ def _parse(text: str) -> IPAddress | None:
     if "%" in text:  # a zone id is meaningless to Avi
         return None
     try:
-        return ipaddress.ip_address(text)
+        return parse_address(text)
     except ValueError:
         return None
 

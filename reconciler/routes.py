@@ -13,13 +13,13 @@ Rules (each has a test in tests/test_routes.py):
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from reconciler.addresses import IPAddress, IPNetwork, never_a_pod_network
+from reconciler.ip_text import address_text, parse_network
 from reconciler.ipam.model import ClusterIpam, NodeIpam
 from reconciler.next_hop import NextHopChoice, choose_next_hops
 from reconciler.prefixes import PrefixKey, nested_pairs, prefix_key
@@ -70,7 +70,7 @@ def route_id(cluster: str, prefix: IPNetwork) -> str:
     Cluster names have no dot, so the id maps back to exactly one (cluster, prefix), and it never
     looks like AKO's `<cluster>-<uuid>-<n>`, which is how adopted AKO routes are recognised.
     """
-    return f"{cluster}.{str(prefix.network_address).replace(':', '-')}_{prefix.prefixlen}"
+    return f"{cluster}.{address_text(prefix.network_address).replace(':', '-')}_{prefix.prefixlen}"
 
 
 def route_sort_key(route: Route) -> PrefixKey:
@@ -87,7 +87,7 @@ def parse_cidr(text: str) -> IPNetwork:
     if "/" not in value or "%" in value:
         raise ValueError("is not a CIDR (address/mask)")
     try:
-        return ipaddress.ip_network(value, strict=True)
+        return parse_network(value)
     except ValueError as error:
         if "host bits set" in str(error):
             raise ValueError("has host bits set") from None

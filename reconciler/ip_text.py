@@ -1,0 +1,124 @@
+"""IP addresses and prefixes to and from text, fast for the forms clusters and manifests use. Pure.
+
+`ipaddress` parses and prints in Python, a few microseconds a value, which a 10,000-route render
+pays several times per route. Here the plain forms (dotted quads, colon-separated hextets) are
+read and written with integer arithmetic; anything else (a zone id, an embedded IPv4 address, a
+netmask instead of a length, a value with host bits, or anything malformed) goes to `ipaddress`
+itself, so every result and every error message is the one it gives.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Final
+
+from reconciler.addresses import IPAddress, IPNetwork
+
+_OCTET: Final = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_DOTTED_QUAD: Final = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
+_V4_CIDR: Final = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}/(3[0-2]|[12]?[0-9])")
+# Hextets and colons only; at most 8 hextets of 4 digits and 7 colons (or one `::` more).
+_HEXTETS: Final = re.compile(r"[0-9a-fA-F:]{2,40}")
+_V6_CIDR: Final = re.compile(r"([0-9a-fA-F:]{2,40})/(12[0-8]|1[01][0-9]|[1-9]?[0-9])")
+_V4_BITS: Final = 32
+_V6_BITS: Final = 128
+# `str()` of an IPv6 address in ::/96 (IPv4-compatible) or ::ffff:0:0/96 (IPv4-mapped) differs
+# between Python versions; those are left to `ipaddress`.
+_EMBEDS_V4 = (0, 0xFFFF)
+
+
+def parse_address(text: str) -> IPAddress:
+    """`ipaddress.ip_address(text)`, ValueError included."""
+    quad = _DOTTED_QUAD.fullmatch(text)
+    if quad is not None:
+        return ipaddress.IPv4Address(_quad_int(quad.groups()))
+    if _HEXTETS.fullmatch(text):
+        value = _hextets_int(text)
+        if value is not None:
+            return ipaddress.IPv6Address(value)
+    return ipaddress.ip_address(text)
+
+
+def parse_network(text: str) -> IPNetwork:
+    """`ipaddress.ip_network(text, strict=True)`, ValueError included."""
+    cidr = _V4_CIDR.fullmatch(text)
+    if cidr is not None:
+        *octets, length = cidr.groups()
+        start = _quad_int(octets)
+        if not start & _host_mask(_V4_BITS, int(length)):
+            return ipaddress.IPv4Network((start, int(length)))
+    else:
+        cidr = _V6_CIDR.fullmatch(text)
+        if cidr is not None:
+            start_or_none = _hextets_int(cidr.group(1))
+            length = cidr.group(2)
+            if start_or_none is not None and not start_or_none & _host_mask(_V6_BITS, int(length)):
+                return ipaddress.IPv6Network((start_or_none, int(length)))
+    return ipaddress.ip_network(text, strict=True)
+
+
+def address_text(address: IPAddress) -> str:
+    """`str(address)`."""
+    value = int(address)
+    if isinstance(address, ipaddress.IPv4Address):
+        return f"{value >> 24}.{value >> 16 & 255}.{value >> 8 & 255}.{value & 255}"
+    if value >> 32 in _EMBEDS_V4 or address.scope_id is not None:
+        return str(address)
+    return _hextets_text(value)
+
+
+def network_text(network: IPNetwork) -> str:
+    """`str(network)`."""
+    return f"{address_text(network.network_address)}/{network.prefixlen}"
+
+
+def _quad_int(octets: tuple[str, ...] | list[str]) -> int:
+    a, b, c, d = octets
+    return int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d)
+
+
+def _host_mask(bits: int, length: int) -> int:
+    return (1 << (bits - length)) - 1
+
+
+def _hextets_int(text: str) -> int | None:
+    """The value of 8 hextets, or of fewer around one `::` standing for at least one zero
+    hextet; None for anything else (which `ipaddress` then reads or refuses)."""
+    head, double_colon, tail = text.partition("::")
+    if double_colon:
+        if "::" in tail:
+            return None
+        high = head.split(":") if head else []
+        low = tail.split(":") if tail else []
+        missing = 8 - len(high) - len(low)
+        if missing < 1:
+            return None
+        hextets = [*high, *("0" * missing), *low]
+    else:
+        hextets = text.split(":")
+        if len(hextets) != 8:
+            return None
+    if not all(0 < len(hextet) <= 4 for hextet in hextets):
+        return None
+    return int("".join([hextet.rjust(4, "0") for hextet in hextets]), 16)
+
+
+def _hextets_text(value: int) -> str:
+    """RFC 5952, as `ipaddress` writes it: lower case, no leading zeros, the first longest run
+    of two or more zero hextets as `::`."""
+    digits = f"{value:032x}"
+    hextets = [digits[i : i + 4].lstrip("0") or "0" for i in range(0, 32, 4)]
+    best_start = best_length = run_start = run_length = 0
+    for index, hextet in enumerate(hextets):
+        if hextet != "0":
+            run_length = 0
+            continue
+        if not run_length:
+            run_start = index
+        run_length += 1
+        if run_length > best_length:
+            best_start, best_length = run_start, run_length
+    if best_length < 2:
+        return ":".join(hextets)
+    return ":".join(hextets[:best_start]) + "::" + ":".join(hextets[best_start + best_length :])
