@@ -10,7 +10,6 @@ apply removes every route of ours from the VRF (README "Reviewed teardown").
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,16 +17,12 @@ from typing import Any
 
 import yaml
 
-from reconciler import yamlio
+from reconciler import manifest_text, yamlio
 from reconciler.errors import InputError, brief
-from reconciler.ipam.model import IpamMode
+from reconciler.ip_text import parse_address
+from reconciler.manifest_text import API_VERSION, HEADER, IPAM_MODES, KIND
 from reconciler.names import validate_cloud_name, validate_cluster_name, validate_vrf_name
 from reconciler.routes import Route, parse_cidr, route_id, sort_routes
-
-API_VERSION = "route-reconciler.io/v1alpha1"
-KIND = "StaticRouteSet"
-HEADER = "# Managed by route-reconciler. Change it through a pull request.\n"
-IPAM_MODES = tuple(sorted(str(mode) for mode in IpamMode))
 
 _TOP_KEYS = {"apiVersion", "kind", "metadata", "spec"}
 _METADATA_KEYS = {"cluster", "vrf", "cloud"}
@@ -61,6 +56,19 @@ def manifest_path(cluster: str, vrf: str) -> str:
 
 
 def render_manifest(manifest: Manifest) -> str:
+    """Written directly when every scalar is plainly safe (manifest_text.py), else by PyYAML:
+    the same bytes either way."""
+    if manifest.decommission is None:
+        text = manifest_text.write(
+            manifest.cluster, manifest.vrf, manifest.cloud, manifest.ipam_mode, manifest.routes
+        )
+        if text is not None:
+            return text
+    return yaml_text(manifest)
+
+
+def yaml_text(manifest: Manifest) -> str:
+    """The manifest as PyYAML writes it: the reference the direct writer is held to."""
     document = {
         "apiVersion": API_VERSION,
         "kind": KIND,
@@ -92,6 +100,13 @@ def parse_manifest(content: str | bytes, source: str) -> Manifest:
         text = (content.encode("utf-8") if isinstance(content, str) else content).decode("utf-8")
     except (UnicodeDecodeError, UnicodeEncodeError) as error:
         raise ManifestError(source, [f"not UTF-8 (byte {error.start})"]) from None
+    canonical = manifest_text.read(text)
+    return Manifest(*canonical) if canonical is not None else validated_manifest(text, source)
+
+
+def validated_manifest(text: str, source: str) -> Manifest:
+    """Any text, read by PyYAML and checked field by field, every problem reported with its
+    route index and field; a canonical manifest reads the same through `manifest_text.read`."""
     try:
         document = yamlio.load_unique(text)
     except yaml.YAMLError as error:
@@ -195,7 +210,7 @@ def _routes(raw_routes: list[Any], cluster: str, problems: list[str]) -> list[Ro
                 problems.append(f"{where}prefix: {texts['prefix'][:80]!r} {problem}")
         if texts["nextHop"]:
             try:
-                next_hop = ipaddress.ip_address(texts["nextHop"].strip())
+                next_hop = parse_address(texts["nextHop"].strip())
             except ValueError:
                 problems.append(f"{where}nextHop: {texts['nextHop'][:80]!r} is not an IP address")
         if prefix is not None and next_hop is not None and prefix.version != next_hop.version:
