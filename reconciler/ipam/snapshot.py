@@ -17,6 +17,7 @@ from reconciler import yamlio
 from reconciler.checked_resources import CHECKED_KINDS
 from reconciler.errors import InputError
 from reconciler.ipam.source import CUSTOM_RESOURCES, CustomResource, RawObject
+from reconciler.ipam.wire import decode_list
 
 _KINDS = {"Node", "ConfigMap", "Service", "CustomResourceDefinition", *CHECKED_KINDS} | {
     resource.kind for resource in CUSTOM_RESOURCES.values()
@@ -27,16 +28,10 @@ class SnapshotSource:
     def __init__(self, paths: Iterable[str | Path]) -> None:
         self.paths = [Path(path) for path in paths]
         self.description = "snapshot " + ", ".join(str(path) for path in self.paths)
-        self._by_kind: dict[str, list[RawObject]] = {kind: [] for kind in _KINDS}
-        seen: dict[tuple[str, str, str], tuple[Path, RawObject]] = {}
-        for path in self.paths:
-            for obj in _objects_in(path):
-                key = _identity(obj)
-                if key in seen:
-                    _check_same(key, seen[key], (path, obj))
-                    continue
-                seen[key] = (path, obj)
-                self._by_kind[obj["kind"]].append(obj)
+        try:
+            self._by_kind = _read(self.paths, pruned=True)
+        except _PrunedTwice:
+            self._by_kind = _read(self.paths, pruned=False)
 
     def cilium_config(self, namespace: str) -> dict[str, str] | None:
         for config_map in self._by_kind["ConfigMap"]:
@@ -86,14 +81,43 @@ class SnapshotSource:
         return self._by_kind["Service"]
 
 
-def _objects_in(path: Path) -> Iterable[RawObject]:
-    """Decoded and parsed with one copy alive at a time: a 5,000-node dump is 50 MB of JSON."""
+class _PrunedTwice(Exception):
+    """An object appears twice while objects are pruned: only whole ones can be compared."""
+
+
+def _read(paths: list[Path], pruned: bool) -> dict[str, list[RawObject]]:
+    by_kind: dict[str, list[RawObject]] = {kind: [] for kind in _KINDS}
+    seen: dict[tuple[str, str, str], tuple[Path, RawObject]] = {}
+    for path in paths:
+        for obj in _objects_in(path, pruned):
+            key = _identity(obj)
+            if key in seen:
+                if pruned:
+                    raise _PrunedTwice
+                _check_same(key, seen[key], (path, obj))
+                continue
+            seen[key] = (path, obj)
+            by_kind[obj["kind"]].append(obj)
+    return by_kind
+
+
+def _objects_in(path: Path, pruned: bool) -> Iterable[RawObject]:
+    """Decoded with one copy alive at a time: a 5,000-node dump is 50 MB of JSON. A JSON list
+    is decoded keeping only the fields read of its Nodes and CiliumNodes (wire.py)."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
     except OSError as error:
         raise InputError(f"snapshot {path}: cannot read ({error.strerror})") from None
+    listing = decode_list(data, _KINDS) if pruned else None
+    if listing is not None:
+        del data
+        yield from _flatten(path, listing)
+        return
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InputError(f"snapshot {path}: not UTF-8 (byte {error.start})") from None
+    del data
     documents = _documents(path, text)
     del text
     for document in documents:
