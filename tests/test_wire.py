@@ -13,6 +13,7 @@ from helpers import DATA, write_objects
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from reconciler.errors import InputError
 from reconciler.ipam import wire
 from reconciler.ipam.read import read_cluster
 from reconciler.ipam.snapshot import SnapshotSource
@@ -81,12 +82,11 @@ def pruned(value, paths=READ_FIELDS, depth=0):
             continue
         if any(len(path) == depth + 1 for path in below):
             kept[key] = value[key]
-        elif not isinstance(value[key], dict):
+            continue
+        inner = pruned(value[key], below, depth + 1) if isinstance(value[key], dict) else None
+        if inner is None:
             return None
-        elif (inner := pruned(value[key], below, depth + 1)) is None:
-            return None
-        else:
-            kept[key] = inner
+        kept[key] = inner
     return kept
 
 
@@ -188,3 +188,16 @@ def test_decode_page_is_json_loads_pruned(data):
     items = document.get("items")
     assert decoded["items"] == (None if items is None else [pruned(item) for item in items])
     assert decoded["metadata"] == document.get("metadata")
+
+
+def test_objects_twice_are_compared_whole(tmp_path):
+    """Pruned objects cannot tell two different Nodes of one name apart: read whole then."""
+    nodes = CLUSTER_CASES[0][1][:1]
+    first = kubectl_json(tmp_path / "a.json", nodes)
+    again = kubectl_json(tmp_path / "b.json", nodes)
+    assert len(SnapshotSource([first, again]).nodes()) == 1
+    other = [{**nodes[0], "status": {**nodes[0]["status"], "images": [{"names": ["x"]}]}}]
+    different = kubectl_json(tmp_path / "c.json", other)
+    with pytest.raises(InputError, match="two different objects of this name") as raised:
+        SnapshotSource([first, different])
+    assert f"{first} and {different}" in str(raised.value)
