@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from reconciler.addresses import IPNetwork, never_a_next_hop, never_a_pod_network
 from reconciler.errors import InputError, brief
+from reconciler.prefixes import contains, prefix_key
 from reconciler.routes import BlockedRoute, Route
 
 POLICY_REASON = "route policy: "
@@ -70,8 +71,8 @@ def violation(route: Route, policy: RoutePolicy) -> str | None:
     minimum = policy.min_prefix_v4 if prefix.version == 4 else policy.min_prefix_v6
     if prefix.prefixlen < minimum:
         return f"{prefix} is shorter than the minimum prefix length /{minimum}"
-    pools = [pool for pool in policy.pod_pools if pool.version == prefix.version]
-    if policy.pod_pools and not any(prefix.subnet_of(pool) for pool in pools):  # type: ignore[arg-type]
+    key = prefix_key(prefix)
+    if policy.pod_pools and not any(contains(prefix_key(pool), key) for pool in policy.pod_pools):
         return f"{prefix} lies outside the pod pools ({', '.join(map(str, policy.pod_pools))})"
     networks = [net for net in policy.node_networks if net.version == route.next_hop.version]
     if policy.node_networks and not any(route.next_hop in net for net in networks):

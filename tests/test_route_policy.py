@@ -6,8 +6,12 @@ import ipaddress
 
 import pytest
 from helpers import cilium_config, cilium_node, init_repo, node, route, run_cli, write_objects
+from hypothesis import given
+from hypothesis import strategies as st
 
+from reconciler.addresses import never_a_pod_network
 from reconciler.policy import RoutePolicy, violation
+from reconciler.routes import Route
 
 POOLS = RoutePolicy(
     pod_pools=(ipaddress.ip_network("10.0.0.0/16"), ipaddress.ip_network("fd00:10::/104")),
@@ -16,6 +20,29 @@ POOLS = RoutePolicy(
         ipaddress.ip_network("fd00:192:168:10::/64"),
     ),
 )
+
+
+def v4_network(value: int, length: int) -> ipaddress.IPv4Network:
+    return ipaddress.IPv4Network((value >> (32 - length) << (32 - length), length))
+
+
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(8, 32),
+    st.lists(st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 32)), min_size=1, max_size=3),
+    st.integers(-4, 4),
+)
+def test_pod_pools_hold_a_prefix_as_subnet_of_says(value, length, pools, near):
+    """`near`: one more pool around the prefix, `near` bits shorter (or longer) than it."""
+    prefix = v4_network(value, length)
+    around = v4_network(value, max(0, min(32, length - near)))
+    pod_pools = (*(v4_network(v, n) for v, n in pools), around)
+    policy = RoutePolicy(pod_pools=pod_pools, min_prefix_v4=0)
+    found = violation(Route(prefix, ipaddress.ip_address("192.168.0.1"), "w1", "c.x"), policy)
+    inside = any(prefix.subnet_of(pool) for pool in policy.pod_pools)
+    assert (found is not None and "outside the pod pools" in found) == (
+        not inside and never_a_pod_network(prefix) is None
+    )
 
 
 @pytest.mark.parametrize(
