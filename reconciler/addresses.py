@@ -38,12 +38,16 @@ NEVER_A_NODE: tuple[tuple[IPNetwork, str], ...] = tuple(
 )
 
 
-# The same ranges as (version, first address, length, text), checked with integer arithmetic:
-# a render checks every pod CIDR and next hop.
-_NEVER: tuple[tuple[int, int, int, str], ...] = tuple(
-    (network.version, int(network.network_address), network.prefixlen, f"{network} ({name})")
-    for network, name in NEVER_A_NODE
-)
+# The same ranges as (first address, length, text) per IP version, checked with integer
+# arithmetic: a render checks every pod CIDR and next hop.
+_NEVER: dict[int, tuple[tuple[int, int, str], ...]] = {
+    version: tuple(
+        (int(network.network_address), network.prefixlen, f"{network} ({name})")
+        for network, name in NEVER_A_NODE
+        if network.version == version
+    )
+    for version in (4, 6)
+}
 _BITS = {4: 32, 6: 128}
 
 
@@ -51,8 +55,8 @@ def never_a_next_hop(address: IPAddress) -> str | None:
     """Why no node can have this address (to follow the address in a message), or None."""
     version, value = address.version, int(address)
     bits = _BITS[version]
-    for range_version, start, length, text in _NEVER:
-        if range_version == version and value >> (bits - length) == start >> (bits - length):
+    for start, length, text in _NEVER[version]:
+        if value >> (bits - length) == start >> (bits - length):
             return f"lies in {text}, never a node's address"
     return None
 
@@ -66,8 +70,8 @@ def never_a_pod_network(prefix: IPNetwork) -> str | None:
         return "is a default route"
     version, value = prefix.version, int(prefix.network_address)
     bits = _BITS[version]
-    for range_version, start, range_length, text in _NEVER:
+    for start, range_length, text in _NEVER[version]:
         shift = bits - min(length, range_length)
-        if range_version == version and value >> shift == start >> shift:
+        if value >> shift == start >> shift:
             return f"overlaps {text}, never a pod network"
     return None

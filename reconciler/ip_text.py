@@ -9,6 +9,7 @@ itself, so every result and every error message is the one it gives.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from typing import Final
@@ -104,9 +105,11 @@ def _hextets_int(text: str) -> int | None:
     return int("".join([hextet.rjust(4, "0") for hextet in hextets]), 16)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _hextets_text(value: int) -> str:
     """RFC 5952, as `ipaddress` writes it: lower case, no leading zeros, the first longest run
-    of two or more zero hextets as `::`."""
+    of two or more zero hextets as `::`. Remembered: a render writes each IPv6 prefix and next
+    hop into its route id, the manifest and the change list."""
     digits = f"{value:032x}"
     hextets = [digits[i : i + 4].lstrip("0") or "0" for i in range(0, 32, 4)]
     best_start = best_length = run_start = run_length = 0

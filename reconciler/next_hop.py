@@ -103,7 +103,7 @@ def choose_next_hops(node: NodeIpam, node_networks: Sequence[IPNetwork] = ()) ->
         if never:
             errors.append(f"node {node.name}: {candidate.source} {str(address)!r} {never}")
         first = first_internal.get(family)
-        if address != first:
+        if address is not first and address != first:
             others.append(NextHopChoice(node.name, address, candidate.source, reason, first))
     addresses = {family: address for family, (address, _, _) in chosen.items()}
     return NodeNextHops(addresses, others, errors, offered, node_networks)

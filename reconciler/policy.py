@@ -71,8 +71,7 @@ def violation(route: Route, policy: RoutePolicy) -> str | None:
     minimum = policy.min_prefix_v4 if prefix.version == 4 else policy.min_prefix_v6
     if prefix.prefixlen < minimum:
         return f"{prefix} is shorter than the minimum prefix length /{minimum}"
-    key = prefix_key(prefix)
-    if policy.pod_pools and not any(contains(prefix_key(pool), key) for pool in policy.pod_pools):
+    if policy.pod_pools and not _in_a_pool(prefix, policy.pod_pools):
         return f"{prefix} lies outside the pod pools ({', '.join(map(str, policy.pod_pools))})"
     networks = [net for net in policy.node_networks if net.version == route.next_hop.version]
     if policy.node_networks and not any(route.next_hop in net for net in networks):
@@ -81,6 +80,11 @@ def violation(route: Route, policy: RoutePolicy) -> str | None:
             f"({', '.join(map(str, policy.node_networks))})"
         )
     return None
+
+
+def _in_a_pool(prefix: IPNetwork, pools: Sequence[IPNetwork]) -> bool:
+    key = prefix_key(prefix)
+    return any(contains(prefix_key(pool), key) for pool in pools)
 
 
 def blocked_reason(route: Route, policy: RoutePolicy) -> str | None:

@@ -138,7 +138,7 @@ def compute_routes(
         candidates.extend([r for r in found.routes if r.prefix.version not in gaps] + kept)
     accepted, conflicts = _drop_conflicts(candidates)
     return RouteComputation(
-        sort_routes(accepted),
+        accepted,
         tuple(warnings),
         tuple(errors),
         tuple(conflicts),
@@ -207,16 +207,20 @@ def _node_routes(
     return found
 
 
-def _drop_conflicts(candidates: Sequence[Route]) -> tuple[list[Route], list[str]]:
+def _drop_conflicts(candidates: Sequence[Route]) -> tuple[tuple[Route, ...], list[str]]:
+    """The routes that conflict with none, sorted as manifests list them, and the conflicts."""
     conflicting: set[int] = set()
     conflicts: list[str] = []
-    for outer_index, index in nested_pairs([route_sort_key(route) for route in candidates]):
+    keys = [route_sort_key(route) for route in candidates]
+    for outer_index, index in nested_pairs(keys):
         outer, route = candidates[outer_index], candidates[index]
         if outer.node != route.node:
             conflicting.update((outer_index, index))
             conflicts.append(_conflict_message(outer, route))
-    accepted = [route for i, route in enumerate(candidates) if i not in conflicting]
-    return accepted, conflicts
+    accepted = sorted(
+        (i for i in range(len(candidates)) if i not in conflicting), key=keys.__getitem__
+    )
+    return tuple(candidates[i] for i in accepted), conflicts
 
 
 def _conflict_message(outer: Route, inner: Route) -> str:

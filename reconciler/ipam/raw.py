@@ -24,6 +24,9 @@ Named = tuple[str, RawObject]
 Reader = Callable[[Sequence[Named], Sequence[RawObject]], CniRead]
 
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+# Mapping, with dict first: the exact type test answers for wire JSON without the ABC machinery,
+# which a render would otherwise run tens of thousands of times.
+_MAPPING = (dict, Mapping)
 # At most this many object names in one warning; the count is always complete.
 _NAMES_SHOWN = 5
 
@@ -77,11 +80,13 @@ def internal_ip_candidates(
     found = [
         str(entry.get(key, "")).strip()
         for entry in entries
-        if isinstance(entry, Mapping) and entry.get("type") == "InternalIP"
+        if isinstance(entry, _MAPPING) and entry.get("type") == "InternalIP"
     ]
     return tuple(
-        NextHopCandidate(address, f"{field} InternalIP[{index}]", origin)
-        for index, address in enumerate(found)
+        [
+            NextHopCandidate(address, f"{field} InternalIP[{index}]", origin)
+            for index, address in enumerate(found)
+        ]
     )
 
 
@@ -103,7 +108,7 @@ def cidr_list(
 
 def annotations_of(obj: RawObject) -> Mapping[str, Any]:
     found = dig(obj, "metadata", "annotations")
-    return found if isinstance(found, Mapping) else {}
+    return found if isinstance(found, _MAPPING) else {}
 
 
 def some(names: Sequence[str]) -> str:
@@ -113,10 +118,11 @@ def some(names: Sequence[str]) -> str:
 
 def dig(obj: Any, *path: str) -> Any:
     for key in path:
-        if not isinstance(obj, Mapping):
+        if not isinstance(obj, _MAPPING):
             return None
         obj = obj.get(key)
     return obj
+
 
 
 @dataclass
