@@ -13,7 +13,7 @@ from reconciler import __version__
 from reconciler.ako_values import Configured
 from reconciler.cli import apply, check, decommission, demo, plan, propose, render, run, sim
 from reconciler.errors import EXIT_ERROR, InputError, ReconcilerError
-from reconciler.process import forbid_core_dumps
+from reconciler.process import collect_garbage_less_often, forbid_core_dumps
 from reconciler.settings import configured_defaults
 
 COMMANDS = (render, check, plan, apply, propose, decommission, run, demo, sim)
@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     forbid_core_dumps()  # before any secret is read
+    collect_garbage_less_often()
     arguments = list(sys.argv[1:] if argv is None else argv)
     _show_own_warnings()
     try:
