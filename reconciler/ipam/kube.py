@@ -1,7 +1,8 @@
 """Live source: the official kubernetes client, reading raw JSON pages.
 
 Raw JSON (`_preload_content=False`) rather than client models: it is the same across client
-majors 35-37 and several times cheaper at 5,000 nodes (see the shared reference). Every request
+majors 35-37 and several times cheaper at 5,000 nodes (see the shared reference); pages of
+Nodes and CiliumNodes keep only the fields read (wire.py). Every request
 is bounded (``KUBE_BOUNDS``): a deadline for the whole request, a largest answer, JSON no deeper
 than an honest one, and a page limit per list.
 """
@@ -23,7 +24,8 @@ from kubernetes.client.exceptions import ApiException
 from reconciler.bounds import MIB, AnswerBounds, AnswerRefused, bound_pools, bounded_call
 from reconciler.errors import ApiError, InputError
 from reconciler.ipam.source import CUSTOM_RESOURCES, CustomResource, RawObject
-from reconciler.json_depth import TooDeep, parse_json
+from reconciler.ipam.wire import PRUNED_KINDS, decode_page
+from reconciler.json_depth import MAX_JSON_DEPTH, TooDeep, json_depth, parse_json
 
 PAGE_SIZE = 500
 MAX_LIST_RESTARTS = 3
@@ -86,7 +88,7 @@ class KubeSource:
         return {str(key): str(value) for key, value in data.items()}
 
     def nodes(self) -> list[RawObject]:
-        return self._list_core("nodes", self.core.list_node)
+        return self._list_core("nodes", self.core.list_node, pruned=True)
 
     def crd_served(self, crd: str) -> bool:
         return self.serves(CUSTOM_RESOURCES[crd])
@@ -114,7 +116,7 @@ class KubeSource:
             )
 
         try:
-            return self._list(resource.name, list_page)
+            return self._list(resource.name, list_page, pruned=resource.kind in PRUNED_KINDS)
         except _NotFound:
             raise InputError(
                 f"{resource.kind} CRD ({resource.name}/{resource.version}) is not served by the "
@@ -124,19 +126,24 @@ class KubeSource:
     def services(self) -> list[RawObject]:
         return self._list_core("services", self.core.list_service_for_all_namespaces)
 
-    def _list_core(self, resource: str, list_page: Callable[..., Any]) -> list[RawObject]:
+    def _list_core(
+        self, resource: str, list_page: Callable[..., Any], pruned: bool = False
+    ) -> list[RawObject]:
         """Every API server serves core resources: a 404 means this is not one."""
         try:
-            return self._list(resource, list_page)
+            return self._list(resource, list_page, pruned)
         except _NotFound:
             raise ApiError(
                 f"list {resource}: the server answered 404; is {self.description.split()[-1]} "
                 "a Kubernetes API server?"
             ) from None
 
-    def _list(self, resource: str, list_page: Callable[..., Any]) -> list[RawObject]:
+    def _list(
+        self, resource: str, list_page: Callable[..., Any], pruned: bool = False
+    ) -> list[RawObject]:
         """All pages of one consistent list; an expired continue token restarts the list, since
-        resuming with the token the 410 offers would mix two snapshots."""
+        resuming with the token the 410 offers would mix two snapshots. `pruned`: a list of
+        Nodes or CiliumNodes, whose items keep only the fields read."""
         for _attempt in range(MAX_LIST_RESTARTS):
             items: list[RawObject] = []
             token: str | None = None
@@ -153,7 +160,7 @@ class KubeSource:
                             "limit); refusing to read on"
                         )
                     self.list_requests[resource] = self.list_requests.get(resource, 0) + 1
-                    page = self._call(f"list {resource}", partial(list_page, **kwargs))
+                    page = self._call(f"list {resource}", partial(list_page, **kwargs), pruned)
                     page_items = page.get("items")
                     if not isinstance(page_items, list):
                         raise ApiError(f"list {resource}: response has no items list")
@@ -170,7 +177,7 @@ class KubeSource:
             f"list {resource}: continue token expired {MAX_LIST_RESTARTS} times in a row"
         )
 
-    def _call(self, what: str, request: Callable[..., Any]) -> RawObject:
+    def _call(self, what: str, request: Callable[..., Any], pruned: bool = False) -> RawObject:
         """One request within the bounds, its answer read raw and decoded here."""
         try:
             with bounded_call(self.bounds) as call:
@@ -182,7 +189,7 @@ class KubeSource:
         except urllib3.exceptions.HTTPError as error:
             raise ApiError(f"{what}: Kubernetes API unreachable ({type(error).__name__})") from None
         try:
-            body = parse_json(response.data)
+            body = _decoded(response.data, pruned)
         except TooDeep as error:
             raise ApiError(f"{what}: the answer {error}; refusing it") from None
         except ValueError:
@@ -190,6 +197,13 @@ class KubeSource:
         if not isinstance(body, dict):
             raise ApiError(f"{what}: response is not a JSON object")
         return body
+
+
+def _decoded(data: bytes, pruned: bool) -> Any:
+    """As `parse_json` decodes it; a page of Nodes or CiliumNodes no deeper than an honest
+    answer (checked first, as for any answer) by the typed decoder when it takes it."""
+    page = decode_page(data) if pruned and json_depth(data) <= MAX_JSON_DEPTH else None
+    return parse_json(data) if page is None else page
 
 
 class _NotFound(Exception):
