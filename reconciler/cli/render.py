@@ -53,8 +53,8 @@ def run(args: argparse.Namespace) -> int:
         f"{result.path}: {len(result.manifest.routes)} routes; against {result.baseline}: "
         f"{summarize(result.changes)}"
     )
-    for change in result.changes:
-        print(f"  {change.describe()}")
+    if result.changes:  # one write: a new cluster's render lists every route
+        print("\n".join(f"  {change.describe()}" for change in result.changes))
     if args.commit:
         where = settings.proposal_branch
         print(
