@@ -1,23 +1,77 @@
-"""What one scenario run reports, shared by the measuring process and the table printer.
+"""What one scenario reports, and how a whole process is measured; shared by the scenarios and
+the table printer.
 
-Kept free of project imports: `run.py` imports it, and its own peak RSS must stay small because
-a child process inherits its parent's ru_maxrss through fork and exec.
+Kept free of project imports: a child process inherits its parent's peak RSS through fork and
+exec (Linux keeps the larger of the two), so every process that starts a measured one stays
+small.
 """
 
 from __future__ import annotations
 
 import json
-import resource
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
-OFFLINE = "offline render + plan"
-ONLINE = "online render"
+RENDER = "render"
 NOOP_RENDER = "no-op render"
+RENDER_PLAN = "render + plan"
+ONLINE = "online render"
 APPLY_NOOP = "apply no-op"
 APPLY_PUT = "apply 1 route (put)"
 APPLY_PATCH = "apply 1 route (patch)"
-RENDER_SCENARIOS = (OFFLINE, ONLINE, NOOP_RENDER)
-APPLY_SCENARIOS = (APPLY_NOOP, APPLY_PUT, APPLY_PATCH)
+APPLY_PATCH_MANY = "apply 100 routes (patch)"
+APPLY_PATCH_ADD = "apply 1 new node (patch)"
+RENDER_SCENARIOS = (RENDER, NOOP_RENDER, RENDER_PLAN, ONLINE)
+APPLY_SCENARIOS = (APPLY_NOOP, APPLY_PUT, APPLY_PATCH, APPLY_PATCH_MANY, APPLY_PATCH_ADD)
+
+
+@dataclass(frozen=True)
+class Process:
+    """One finished process: wall time, CPU (user + system, its own children included: git),
+    peak RSS (the largest of it and its children), exit code and output."""
+
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def run_process(
+    argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> Process:
+    """Run `argv` to its end and measure it with `wait4`, which reports that child alone (its
+    output goes to files: Popen's pipe reader would reap it first)."""
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            list(argv),
+            env=None if env is None else {**os.environ, **env},
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            text=True,
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        stderr.seek(0)
+        return Process(
+            wall,
+            usage.ru_utime + usage.ru_stime,
+            usage.ru_maxrss / 1024,
+            child.returncode,
+            stdout.read(),
+            stderr.read(),
+        )
 
 
 @dataclass
@@ -29,9 +83,8 @@ class Measurement:
     wall_s: float
     cpu_s: float
     peak_rss_mb: float
-    http_requests: int
-    avi_bytes_sent: int | None = None
-    floor_s: float | None = None
+    http_requests: int = 0
+    bytes_to_avi: int | None = None
     details: str = ""
     list_requests: dict[str, int] = field(default_factory=dict)
     gets: int | None = None
@@ -39,18 +92,9 @@ class Measurement:
     write_bytes: int | None = None
     new_commits: int | None = None
 
-    @property
-    def floor_ratio(self) -> float | None:
-        return None if not self.floor_s else self.wall_s / self.floor_s
-
     def to_json(self) -> str:
         return json.dumps(asdict(self))
 
     @classmethod
     def from_json(cls, text: str) -> Measurement:
         return cls(**json.loads(text))
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set so far (Linux reports ru_maxrss in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

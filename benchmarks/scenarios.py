@@ -1,82 +1,79 @@
-"""One scenario in a fresh process, printed as one JSON line (see measurement.py).
+"""One scenario, printed as one JSON line (see measurement.py).
 
-A fresh process per scenario makes its peak RSS its own: ru_maxrss never goes down. Each
-scenario runs up to three times and keeps the fastest run; a slow one stops earlier so the whole
-suite stays within minutes. Stand-ins run in their own processes (standins.py).
+Every timed step is a fresh process of the installed `route-reconciler` entry point, as a
+CronJob runs it: interpreter start, imports, the work, git's own processes. Its wall time, CPU
+and peak RSS come from `wait4`, so they are that process's alone. A scenario runs up to three
+times and keeps the fastest run; a slow one stops earlier so the whole suite stays within
+minutes. Stand-ins run in processes of their own (standins.py). This process imports nothing
+from the project and stays small: a child starts with its parent's peak RSS.
 
-    scenarios.py SCENARIO --nodes N --cidrs 2 --workdir DIR --snapshot FILE [--foreign F]
+    scenarios.py SCENARIO --nodes N --cidrs 2 --workdir DIR [--snapshot FILE] [--foreign F]
                  [--profile FILE]
 """
 
 from __future__ import annotations
 
 import argparse
-import cProfile
-import json
+import os
+import re
 import subprocess
+import sys
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from measurement import (
     APPLY_NOOP,
     APPLY_PATCH,
+    APPLY_PATCH_ADD,
+    APPLY_PATCH_MANY,
     APPLY_PUT,
     NOOP_RENDER,
-    OFFLINE,
     ONLINE,
+    RENDER,
+    RENDER_PLAN,
     Measurement,
-    peak_rss_mb,
+    Process,
+    run_process,
 )
-from standins import AVI_PASSWORD, AVI_USERNAME, HttpRecord, avi_stand_in, kube_stand_in
-from synthetic import CLUSTER, cluster_routes
+from standins import (
+    AVI_PASSWORD,
+    AVI_USERNAME,
+    VRF_NAME,
+    HttpRecord,
+    avi_stand_in,
+    kube_stand_in,
+)
 
-from reconciler.apply import ApplySettings, Target, WriteMode, plan_against, reconcile_vrf
-from reconciler.avi.client import AviClient, AviSettings
-from reconciler.gitstore import GitStore
-from reconciler.ipam.kube import KubeSource, api_client
-from reconciler.ipam.snapshot import SnapshotSource
-from reconciler.policy import RoutePolicy
-from reconciler.render import RenderResult, RenderSettings, render
-from reconciler.routes import Route
-
+HERE = Path(__file__).resolve().parent
+ENTRY_POINT = Path(sys.executable).parent / "route-reconciler"
+CLUSTER, VRF = "bench", VRF_NAME  # as synthetic.py names them
 MAX_RUNS = 3
 RUN_BUDGET_S = 10.0  # no further run once this much time has gone into a scenario's runs
-CLOUD = "Default-Cloud"
-RENDER_SETTINGS = RenderSettings(cluster=CLUSTER, commit=True)
 WRITE_METHODS = ("PUT", "PATCH", "POST", "DELETE")
-# libyaml's emitter; without libyaml (the header says so) the pure-Python one, as the project does
-FLOOR_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-GIT_IDENTITY = ["-c", "user.name=bench", "-c", "user.email=bench@localhost"]
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@localhost",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@localhost",
+}
+MANY = 100  # routes changed at once in APPLY_PATCH_MANY
 
 
 @dataclass
 class Run:
-    """One timed run: its wall and CPU seconds, a note for the table, and what it sent over HTTP."""
+    """One timed run: its processes summed (wall, CPU; the largest peak RSS), a note for the
+    table, and what the stand-in saw."""
 
-    wall_s: float
-    cpu_s: float
+    processes: list[Process]
     note: str = ""
     http: list[HttpRecord] = field(default_factory=list)
-    avi_bytes_sent: int | None = None
 
-
-class Stopwatch:
-    """Wall time, and this process's CPU time: the stand-ins' work shows only in wall time."""
-
-    def __init__(self) -> None:
-        self._wall_started = time.perf_counter()
-        self._cpu_started = time.process_time()
-
-    def wall(self) -> float:
-        return time.perf_counter() - self._wall_started
-
-    def cpu(self) -> float:
-        return time.process_time() - self._cpu_started
+    @property
+    def wall_s(self) -> float:
+        return sum(process.wall_s for process in self.processes)
 
 
 @dataclass
@@ -89,230 +86,251 @@ class Job:
     foreign: int
     profile: Path | None
 
+    @property
+    def routes(self) -> int:
+        return self.nodes * self.cidrs_per_node
+
+
+def cli(*args: str | Path, env: dict[str, str] | None = None, expect: tuple[int, ...]) -> Process:
+    """One `route-reconciler` process; an unexpected exit code stops the benchmark."""
+    process = run_process([str(ENTRY_POINT), *map(str, args)], env=env)
+    if process.exit_code not in expect:
+        sys.stderr.write(process.stdout + process.stderr)
+        raise SystemExit(f"route-reconciler {args[0]} exited {process.exit_code}")
+    return process
+
+
+def profiled(profile: Path | None, *args: str | Path, env: dict[str, str] | None = None) -> None:
+    """One more, unmeasured run of the command under cProfile."""
+    if profile is not None:
+        command = [sys.executable, "-m", "cProfile", "-o", str(profile), str(ENTRY_POINT)]
+        run_process([*command, *map(str, args)], env=env)
+
 
 def fastest(once: Callable[[], Run]) -> Run:
-    """The fastest of up to 3 runs, the one least disturbed by other load; a slow scenario gets
-    fewer runs so the suite stays within minutes."""
+    """The fastest of up to 3 runs, the one least disturbed by other load."""
     runs = [once()]
     while len(runs) < MAX_RUNS and sum(run.wall_s for run in runs) < RUN_BUDGET_S:
         runs.append(once())
     return min(runs, key=lambda run: run.wall_s)
 
 
-def best_of(once: Callable[[], Run], job: Job) -> tuple[Run, float]:
-    """The fastest run and the peak RSS so far; with --profile, then one more run under cProfile
-    (after reading the RSS, so the profiler's own memory does not count)."""
-    best, rss = fastest(once), peak_rss_mb()
-    if job.profile is not None:
-        profiler = cProfile.Profile()
-        profiler.runcall(once)
-        profiler.dump_stats(job.profile)
-    return best, rss
+def git(repo: Path, *args: str) -> str:
+    environment = {**os.environ, **GIT_IDENTITY}
+    done = subprocess.run(["git", *args], cwd=repo, env=environment, capture_output=True)
+    done.check_returncode()
+    return done.stdout.decode()
 
 
 def fresh_repo(workdir: Path) -> Path:
-    """A routes repository with `main` and one commit, as a user's would be."""
+    """A routes repository with `main` and one commit, as a user's would be; local only."""
     repo = Path(tempfile.mkdtemp(prefix="repo-", dir=workdir))
+    git(repo, "init", "-q", "-b", "main")
     (repo / "README.md").write_text("routes\n")
-    for command in (["init", "-q", "-b", "main"], ["add", "README.md"], ["commit", "-qm", "init"]):
-        subprocess.run(["git", *GIT_IDENTITY, *command], cwd=repo, check=True)
+    git(repo, "add", "README.md")
+    git(repo, "commit", "-qm", "init")
     return repo
 
 
-def commit_count(repo: Path) -> int:
-    output = subprocess.run(
-        ["git", "rev-list", "--all", "--count"], cwd=repo, check=True, capture_output=True
-    )
-    return int(output.stdout)
+def render_args(job: Job, repo: Path, *source: str | Path) -> list[str | Path]:
+    source = source or ("--snapshot", job.snapshot)
+    return ["render", *source, "--cluster-name", CLUSTER, "--vrf", VRF, "--repo", repo, "--commit"]
 
 
-def avi_client(url: str) -> AviClient:
-    return AviClient(AviSettings(controller=url, username=AVI_USERNAME, password=AVI_PASSWORD))
+def rendered_routes(process: Process, job: Job) -> None:
+    """Fail loudly unless every node's routes came out: a benchmark of a render that dropped
+    routes would measure the wrong thing."""
+    found = re.search(r": (\d+) routes;", process.stdout)
+    if found is None or int(found.group(1)) != job.routes:
+        raise SystemExit(f"render wrote {found and found.group(1)} routes, expected {job.routes}")
 
 
-def checked_render(source: SnapshotSource | KubeSource, repo: Path, job: Job) -> RenderResult:
-    """Render, and fail loudly unless every node's routes came out: a benchmark of a render that
-    dropped routes would measure the wrong thing."""
-    result = render(source, GitStore(repo), RENDER_SETTINGS)
-    expected = job.nodes * job.cidrs_per_node
-    if len(result.manifest.routes) != expected or result.computation.errors:
-        raise SystemExit(f"rendered {len(result.manifest.routes)} routes, expected {expected}")
-    return result
+def render(job: Job) -> Measurement:
+    """`render --snapshot --commit` into a fresh repository."""
 
+    def once() -> Run:
+        process = cli(*render_args(job, fresh_repo(job.workdir)), expect=(2,))
+        rendered_routes(process, job)
+        return Run([process], f"{job.routes:,} routes added")
 
-def offline_render_and_plan(job: Job) -> Measurement:
-    """`render --snapshot` into a fresh repo plus the three-way plan against a VRF that holds
-    the routes applied before the newest 1% of nodes joined; then the floor on the same file."""
-    target = Target(CLUSTER, "global", CLOUD)
-    applied_nodes = job.nodes - job.nodes // 100
-    rendered: list[Route] = []
-    with avi_stand_in(applied_nodes, job.cidrs_per_node, foreign=0) as avi_server:
-
-        def once() -> Run:
-            repo = fresh_repo(job.workdir)
-            avi_server.clear()
-            stopwatch = Stopwatch()
-            result = checked_render(SnapshotSource([job.snapshot]), repo, job)
-            render_s = stopwatch.wall()
-            with avi_client(avi_server.info["url"]) as avi:
-                vrf_uuid = str(avi.find_vrf(avi_server.info["vrf"], CLOUD)["uuid"])
-                routes = result.manifest.routes
-                plan = plan_against(avi, vrf_uuid, target, None, routes, RoutePolicy())[2]
-            wall_s, cpu_s = stopwatch.wall(), stopwatch.cpu()
-            rendered[:] = result.manifest.routes
-            note = (
-                f"render {render_s:.2f} s + plan {wall_s - render_s:.2f} s "
-                f"({len(plan.changes)} adds)"
-            )
-            return Run(wall_s, cpu_s, note, avi_server.requests(), avi.bytes_sent)
-
-        best, rss = best_of(once, job)
-    floor = fastest(lambda: _floor_once(job.snapshot, rendered))
-    return _measurement(job, best, rss, routes=len(rendered), floor_s=floor.wall_s)
-
-
-def _floor_once(snapshot: Path, routes: list[Route]) -> Run:
-    """What the offline scenario cannot avoid: parse the input, write the output routes."""
-    document = {
-        "routes": [
-            {
-                "routeId": route.route_id,
-                "prefix": str(route.prefix),
-                "nextHop": str(route.next_hop),
-                "node": route.node,
-            }
-            for route in routes
-        ]
-    }
-    stopwatch = Stopwatch()
-    json.loads(snapshot.read_bytes())
-    yaml.dump(document, Dumper=FLOOR_DUMPER, sort_keys=False, default_flow_style=None, width=4096)
-    return Run(stopwatch.wall(), stopwatch.cpu())
-
-
-def online_render(job: Job) -> Measurement:
-    """The same cluster read page by page from the fake API server through the real client."""
-    kubeconfig = job.workdir / f"kubeconfig-{job.nodes}x{job.cidrs_per_node}"
-    list_requests: dict[str, int] = {}
-    with kube_stand_in(job.snapshot, kubeconfig) as kube_server:
-
-        def once() -> Run:
-            repo = fresh_repo(job.workdir)
-            kube_server.clear()
-            stopwatch = Stopwatch()
-            with api_client(str(kubeconfig)) as api:
-                source = KubeSource(api)
-                checked_render(source, repo, job)
-                wall_s, cpu_s = stopwatch.wall(), stopwatch.cpu()
-            list_requests.update(source.list_requests)
-            pages = ", ".join(f"{name} {count}" for name, count in source.list_requests.items())
-            return Run(wall_s, cpu_s, f"list requests: {pages}", kube_server.requests())
-
-        best, rss = best_of(once, job)
-    measurement = _measurement(job, best, rss, routes=job.nodes * job.cidrs_per_node)
-    measurement.list_requests = list_requests
-    return measurement
+    best = fastest(once)
+    profiled(job.profile, *render_args(job, fresh_repo(job.workdir)))
+    return measurement(job, best)
 
 
 def noop_render(job: Job) -> Measurement:
-    """Render the unchanged cluster again with commit=True: it must add no commit."""
+    """The cluster was rendered and committed: the same render again adds no commit."""
     repo = fresh_repo(job.workdir)
-    checked_render(SnapshotSource([job.snapshot]), repo, job)
-    new_commits = 0
+    cli(*render_args(job, repo), expect=(2,))
+    commits = git(repo, "rev-list", "--all", "--count")
 
     def once() -> Run:
-        nonlocal new_commits
-        before = commit_count(repo)
-        stopwatch = Stopwatch()
-        result = checked_render(SnapshotSource([job.snapshot]), repo, job)
-        wall_s, cpu_s = stopwatch.wall(), stopwatch.cpu()
-        new_commits += commit_count(repo) - before
-        return Run(wall_s, cpu_s, f"commit {result.commit or 'none'}")
+        process = cli(*render_args(job, repo), expect=(0,))
+        rendered_routes(process, job)
+        return Run([process], "no change")
 
-    best, rss = best_of(once, job)
-    measurement = _measurement(job, best, rss, routes=job.nodes * job.cidrs_per_node)
-    measurement.new_commits = new_commits
-    measurement.details += f"; new commits {new_commits}"
-    return measurement
+    best = fastest(once)
+    profiled(job.profile, *render_args(job, repo))
+    result = measurement(job, best)
+    result.new_commits = int(git(repo, "rev-list", "--all", "--count")) - int(commits)
+    result.details += f"; new commits {result.new_commits}"
+    return result
 
 
-def apply_change(job: Job) -> Measurement:
-    """reconcile_vrf against a VRF of our routes among many foreign ones: nothing to do, or one
-    route's next hop changed since the last apply (a different route each run)."""
-    write_mode: WriteMode = "patch" if job.scenario == APPLY_PATCH else "put"
-    settings = ApplySettings(Target(CLUSTER, "global", CLOUD), write_mode=write_mode)
-    applied = cluster_routes(job.nodes, job.cidrs_per_node)
-    vrf_routes = len(applied) + job.foreign
-    with (
-        avi_stand_in(job.nodes, job.cidrs_per_node, job.foreign) as avi_server,
-        avi_client(avi_server.info["url"]) as avi,
-    ):
-        vrf_uuid = str(avi.find_vrf(avi_server.info["vrf"], CLOUD)["uuid"])
-        changed_runs = 0
+def avi_env(avi: dict[str, str]) -> dict[str, str]:
+    return {
+        "AVI_CONTROLLER": avi["url"],
+        "AVI_USERNAME": AVI_USERNAME,
+        "AVI_PASSWORD": AVI_PASSWORD,
+    }
+
+
+def render_plan(job: Job) -> Measurement:
+    """`render --commit` into a fresh repository, then `plan` of the proposal against a VRF
+    holding the routes of all but the newest 1% of nodes: two processes, summed."""
+    applied_nodes = job.nodes - job.nodes // 100
+    with avi_stand_in(applied_nodes, job.cidrs_per_node, foreign=0) as avi:
+        env = avi_env(avi.info)
+        plan = ["plan", "--cluster-name", CLUSTER, "--vrf", VRF, "--repo"]
 
         def once() -> Run:
-            nonlocal applied, changed_runs
-            wanted = applied
-            if job.scenario != APPLY_NOOP:
-                changed_runs += 1
-                wanted = _with_next_hop_moved(applied, changed_runs * 7919 % len(applied))
-            avi_server.clear()
-            sent_before = avi.bytes_sent
-            stopwatch = Stopwatch()
-            result = reconcile_vrf(avi, vrf_uuid, applied, wanted, settings)
-            wall_s, cpu_s = stopwatch.wall(), stopwatch.cpu()
-            applied = wanted
-            note = f"ours {len(wanted):,} + foreign {job.foreign:,}; {len(result.applied)} changes"
-            sent = avi.bytes_sent - sent_before
-            return Run(wall_s, cpu_s, note, avi_server.requests(), sent)
+            repo = fresh_repo(job.workdir)
+            rendered = cli(*render_args(job, repo), expect=(2,))
+            rendered_routes(rendered, job)
+            avi.clear()
+            planned = cli(*plan, repo, env=env, expect=(2,))
+            changes = re.search(r"(\d+) reviewed change", planned.stdout)
+            note = f"render {rendered.wall_s:.2f} s + plan {planned.wall_s:.2f} s "
+            note += f"({changes.group(1) if changes else '?'} changes)"
+            return Run([rendered, planned], note, avi.requests())
 
-        best, rss = best_of(once, job)
-    return _measurement(job, best, rss, routes=vrf_routes)
+        best = fastest(once)
+        repo = fresh_repo(job.workdir)
+        cli(*render_args(job, repo), expect=(2,))
+        profiled(job.profile, *plan, repo, env=env)
+    return measurement(job, best)
 
 
-def _with_next_hop_moved(routes: list[Route], index: int) -> list[Route]:
-    """The node of route `index` got a new IP: its route's next hop moves by 65,536 addresses."""
-    moved = replace(routes[index], next_hop=routes[index].next_hop + 65_536)
-    return [*routes[:index], moved, *routes[index + 1 :]]
+def online_render(job: Job) -> Measurement:
+    """The same cluster read page by page from the fake Kubernetes API over HTTP."""
+    kubeconfig = job.workdir / f"kubeconfig-{job.nodes}x{job.cidrs_per_node}"
+    with kube_stand_in(job.snapshot, kubeconfig) as kube:
+        source = ("--kubeconfig", kubeconfig)
+
+        def once() -> Run:
+            kube.clear()
+            process = cli(*render_args(job, fresh_repo(job.workdir), *source), expect=(2,))
+            rendered_routes(process, job)
+            lists = Counter(
+                record.path.rsplit("/", 1)[-1] for record in kube.requests() if _is_list(record)
+            )
+            pages = ", ".join(f"{name} {count}" for name, count in sorted(lists.items()))
+            return Run([process], f"list requests: {pages}", kube.requests())
+
+        best = fastest(once)
+        profiled(job.profile, *render_args(job, fresh_repo(job.workdir), *source))
+    result = measurement(job, best)
+    result.list_requests = dict(
+        Counter(record.path.rsplit("/", 1)[-1] for record in best.http if _is_list(record))
+    )
+    return result
 
 
-def _measurement(
-    job: Job, best: Run, rss: float, *, routes: int, floor_s: float | None = None
-) -> Measurement:
+def _is_list(record: HttpRecord) -> bool:
+    return record.method == "GET" and record.path.endswith(("/nodes", "/ciliumnodes"))
+
+
+def write_manifest(job: Job, repo: Path, moved: list[int], added: int, nodes: int) -> None:
+    """Commit on main the cluster's manifest, next hops moved and nodes added (a review)."""
+    path = repo / "routes" / CLUSTER / f"{VRF}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, str(HERE / "synthetic.py"), "manifest", "--nodes", str(nodes)]
+    command += ["--cidrs", str(job.cidrs_per_node), "--out", str(path), "--added", str(added)]
+    subprocess.run([*command, "--moved", *map(str, moved)], check=True)
+    git(repo, "add", "routes")
+    git(repo, "commit", "-qm", "routes: reviewed")
+
+
+def apply(job: Job) -> Measurement:
+    """`apply` of a reviewed manifest to a VRF of our routes among many foreign ones: nothing
+    to do, next hops moved (one route, or 100 at once), or one node added; a different change
+    each run, each committed on main before the timed run."""
+    patch = job.scenario in (APPLY_PATCH, APPLY_PATCH_MANY, APPLY_PATCH_ADD)
+    args = ["apply", "--cluster-name", CLUSTER, "--vrf", VRF, "--write-mode"]
+    args += ["patch" if patch else "put", "--repo"]
+    with avi_stand_in(job.nodes, job.cidrs_per_node, job.foreign) as avi:
+        env = avi_env(avi.info)
+        repo = fresh_repo(job.workdir)
+        write_manifest(job, repo, [], 0, job.nodes)
+        cli(*args, repo, env=env, expect=(0, 2))  # records the applied state, writes nothing
+        moved: list[int] = []
+        added = 0
+
+        def review_next_change() -> None:
+            nonlocal added
+            if job.scenario == APPLY_NOOP:
+                return
+            if job.scenario == APPLY_PATCH_ADD:
+                added += 1
+            else:
+                count = MANY if job.scenario == APPLY_PATCH_MANY else 1
+                step = 7919  # a prime: the changed routes spread over the VRF
+                start = len(moved)
+                moved.extend((start + i) * step % job.routes for i in range(count))
+            write_manifest(job, repo, moved, added, job.nodes)
+
+        def once() -> Run:
+            review_next_change()
+            avi.clear()
+            process = cli(*args, repo, env=env, expect=(0,) if job.scenario == APPLY_NOOP else (2,))
+            applied = re.search(r"applied (\d+) change", process.stdout + process.stderr)
+            note = f"ours {job.routes:,} + foreign {job.foreign:,}; "
+            note += f"{applied.group(1) if applied else 0} changes"
+            return Run([process], note, avi.requests())
+
+        best = fastest(once)
+        review_next_change()
+        profiled(job.profile, *args, repo, env=env)
+    return measurement(job, best, routes=job.routes + job.foreign)
+
+
+def measurement(job: Job, best: Run, routes: int | None = None) -> Measurement:
     by_method = Counter(record.method for record in best.http)
-    writes = [r for r in best.http if r.method in WRITE_METHODS and r.path.startswith("/api/")]
-    is_apply = job.scenario in (APPLY_NOOP, APPLY_PUT, APPLY_PATCH)
+    writes = [r for r in best.http if r.method in WRITE_METHODS and r.path.startswith("/api/vrf")]
+    is_apply = job.scenario.startswith("apply")
     methods = ", ".join(f"{method} {count}" for method, count in sorted(by_method.items()))
     return Measurement(
         scenario=job.scenario,
         nodes=job.nodes,
         cidrs_per_node=job.cidrs_per_node,
-        routes=routes,
+        routes=job.routes if routes is None else routes,
         wall_s=best.wall_s,
-        cpu_s=best.cpu_s,
-        peak_rss_mb=rss,
+        cpu_s=sum(process.cpu_s for process in best.processes),
+        peak_rss_mb=max(process.peak_rss_mb for process in best.processes),
         http_requests=len(best.http),
-        avi_bytes_sent=best.avi_bytes_sent,
+        bytes_to_avi=sum(r.body_bytes for r in best.http) if is_apply else None,
         details=f"{best.note}; HTTP {methods}" if methods else best.note,
         gets=by_method["GET"] if is_apply else None,
         writes=len(writes) if is_apply else None,
         write_bytes=sum(r.body_bytes for r in writes) if is_apply else None,
-        floor_s=floor_s,
     )
 
 
 SCENARIOS: dict[str, Callable[[Job], Measurement]] = {
-    OFFLINE: offline_render_and_plan,
-    ONLINE: online_render,
+    RENDER: render,
     NOOP_RENDER: noop_render,
-    APPLY_NOOP: apply_change,
-    APPLY_PUT: apply_change,
-    APPLY_PATCH: apply_change,
+    RENDER_PLAN: render_plan,
+    ONLINE: online_render,
+    APPLY_NOOP: apply,
+    APPLY_PUT: apply,
+    APPLY_PATCH: apply,
+    APPLY_PATCH_MANY: apply,
+    APPLY_PATCH_ADD: apply,
 }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario", choices=sorted(SCENARIOS))
     parser.add_argument("--nodes", type=int, required=True)
     parser.add_argument("--cidrs", type=int, choices=(1, 2), default=2)

@@ -22,7 +22,7 @@ from typing import Any
 
 AVI_USERNAME = "admin"
 AVI_PASSWORD = "bench-avi-password"
-VRF_NAME = "bench-vrf"
+VRF_NAME = "bench-vrf"  # synthetic.VRF
 
 
 @dataclass(frozen=True)

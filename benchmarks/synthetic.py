@@ -4,22 +4,33 @@ it, and the Avi VRF entries (ours and foreign) that the plan and apply scenarios
 Objects carry the fields a real cluster has (labels, conditions, images, ...), because parsing
 them is most of the offline cost and the floor is measured on the same bytes.
 
-Run as a script, it writes one snapshot file: `synthetic.py --nodes N --cidrs 2 --out FILE`.
+Run as a script, it writes one file: the cluster as a snapshot, the routes render writes for it
+(as JSON, for the floors), or its canonical manifest, maybe with next hops moved or routes added:
+
+    synthetic.py snapshot --nodes N --cidrs 2 --out FILE
+    synthetic.py routes --nodes N --cidrs 2 --out FILE
+    synthetic.py manifest --nodes N --cidrs 2 --out FILE [--moved I ...] [--added K]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import ipaddress
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from reconciler.manifest import Manifest, render_manifest
 from reconciler.ownership import to_avi
 from reconciler.routes import Route, route_id
 
 CLUSTER = "bench"
+VRF = "bench-vrf"
+CLOUD = "Default-Cloud"
+IPAM_MODE = "cilium-cluster-pool"
+MOVED_BY = 65_536  # a moved next hop: the node got a new address this far from the old one
 NODE_V4_BASE = ipaddress.IPv4Address("172.16.0.1")
 NODE_V6_BASE = ipaddress.IPv6Address("fd00:172:16::1")
 FOREIGN_V4_BASE = ipaddress.IPv4Address("100.64.0.0")
@@ -216,9 +227,9 @@ def cluster_objects(nodes: int, cidrs_per_node: int) -> Iterator[dict[str, Any]]
     yield cilium_config_map()
 
 
-def write_snapshot(path: Path, nodes: int, cidrs_per_node: int) -> int:
+def write_snapshot(path: Path, nodes: int, cidrs_per_node: int) -> None:
     """Write a `kind: List` as `kubectl get -o json` does (4-space indent), one item at a time so
-    the writer never holds the whole cluster; returns the file size."""
+    the writer never holds the whole cluster."""
     item_indent = "\n" + " " * 8
     with path.open("w", encoding="utf-8") as out:
         out.write('{\n    "apiVersion": "v1",\n    "items": [')
@@ -227,7 +238,6 @@ def write_snapshot(path: Path, nodes: int, cidrs_per_node: int) -> int:
             out.write(item_indent + json.dumps(obj, indent=4).replace("\n", item_indent))
         out.write('\n    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""')
         out.write("\n    }\n}\n")
-    return path.stat().st_size
 
 
 def cluster_routes(nodes: int, cidrs_per_node: int) -> list[Route]:
@@ -275,14 +285,41 @@ def interleaved(ours: list[dict[str, Any]], foreign: list[dict[str, Any]]) -> li
     return merged
 
 
+def manifest_text(nodes: int, cidrs_per_node: int, moved: list[int], added: int) -> str:
+    """The canonical manifest of the cluster with the routes at `moved` given another next hop
+    and the routes of `added` more nodes."""
+    routes = cluster_routes(nodes + added, cidrs_per_node)
+    for index in moved:
+        routes[index] = dataclasses.replace(
+            routes[index], next_hop=routes[index].next_hop + MOVED_BY
+        )
+    return render_manifest(Manifest(CLUSTER, VRF, CLOUD, IPAM_MODE, tuple(routes)))
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=("snapshot", "routes", "manifest"))
     parser.add_argument("--nodes", type=int, required=True)
     parser.add_argument("--cidrs", type=int, choices=(1, 2), default=2)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--moved", type=int, nargs="*", default=[], help="route indexes")
+    parser.add_argument("--added", type=int, default=0, help="nodes")
     args = parser.parse_args()
-    size = write_snapshot(args.out, args.nodes, args.cidrs)
-    print(json.dumps({"path": str(args.out), "bytes": size}))
+    if args.what == "snapshot":
+        write_snapshot(args.out, args.nodes, args.cidrs)
+    elif args.what == "routes":
+        routes = [
+            {
+                "routeId": route.route_id,
+                "prefix": str(route.prefix),
+                "nextHop": str(route.next_hop),
+                "node": route.node,
+            }
+            for route in cluster_routes(args.nodes, args.cidrs)
+        ]
+        args.out.write_text(json.dumps(routes))
+    else:
+        args.out.write_text(manifest_text(args.nodes, args.cidrs, args.moved, args.added))
 
 
 if __name__ == "__main__":
