@@ -59,10 +59,10 @@ FLOORS = {FLOOR_JSON_YAML: "json-yaml", FLOOR_TYPED: "typed-direct"}
 FLOOR_SHARE = {RENDER: 0.5, NOOP_RENDER: 0.5, RENDER_PLAN: 0.7}
 TARGET_RENDER_RSS_MB = 130.0
 TARGET_APPLY_RSS_MB = 200.0
-# CPU seconds of each apply scenario in the 60,000-route VRF before the apply side was rebuilt,
-# measured with this harness at commit b229e0e (see README "Performance"); apply may take a
+# CPU seconds of each apply scenario in the 60,000-route VRF before issue 12's work, measured with
+# this harness on commit b229e0e (fastest of 3, load average 6.6 on 2 cores); apply may take a
 # third of them.
-APPLY_CPU_BEFORE = {APPLY_NOOP: 0.0, APPLY_PUT: 0.0, APPLY_PATCH: 0.0}
+APPLY_CPU_BEFORE = {APPLY_NOOP: 3.75, APPLY_PUT: 5.59, APPLY_PATCH: 6.11}
 APPLY_CPU_SHARE = 1 / 3
 LIST_PAGE_SIZE = 500
 LINEAR_SLACK = 1.5  # CPU time per route may grow this much from one size to the next
