@@ -34,14 +34,15 @@ from reconciler.bounds import (
 from reconciler.errors import ApiError, InputError
 from reconciler.json_depth import TooDeep, parse_json
 from reconciler.masking import mask
+from reconciler.unreachable import connection_failure
 
 logger = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS: Final = 30.0
 ERROR_TEXT_LIMIT: Final = 300
 
-# What a client says when a call got no answer: given the error and the attempts made.
-NoAnswerText = Callable[[Exception, int], str]
+# What a client says when a call got no answer: given why (a few words) and the attempts made.
+NoAnswerText = Callable[[str, int], str]
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,7 @@ class RetryPolicy:
         """Double the wait after each failure; jitter keeps many jobs from retrying in step."""
         delay = min(MAX_BACKOFF_SECONDS, self.backoff_base * 2 ** (attempt - 1))
         delay *= random.uniform(0.5, 1.5)
-        logger.warning(
-            "%s: %s; retry %d of %d in %.2f s", label, cause, attempt, attempts - 1, delay
-        )
+        logger.info("%s: %s; retry %d of %d in %.2f s", label, cause, attempt, attempts - 1, delay)
         time.sleep(delay)
 
 
@@ -171,9 +170,9 @@ class Transport:
         """One attempt, or when ``retryable`` more after a lost connection or a 5xx.
 
         Returns the last answer, whatever its status. A transport failure raises ApiError: a TLS
-        failure with this transport's hint, no answer (none in time, too) with the text
-        ``no_answer`` makes of the error and the number of attempts made, an answer over the size
-        limit at once: it would not shrink.
+        failure (with this transport's hint when an https certificate did not verify), no answer
+        (none in time, too) with the text ``no_answer`` makes of why and the number of attempts
+        made, an answer over the size limit at once: it would not shrink.
         """
         attempts = self.retry.attempts(retryable)
         attempt = 1
@@ -181,22 +180,28 @@ class Transport:
             try:
                 response = self.attempt(method, url, params=params, body=body)
             except requests.exceptions.SSLError as exc:
-                raise ApiError(
-                    f"{label}: TLS with {self.base_url} failed ({self.masked(str(exc))}); "
-                    f"{self._tls_hint}"
-                ) from exc
+                raise ApiError(f"{label}: {self._tls_failure(exc)}") from exc
             except AnswerTooLarge as exc:
                 raise ApiError(f"{label}: {exc}") from None
             except (requests.ConnectionError, requests.Timeout, NoTimelyAnswer) as exc:
+                why = str(exc) if isinstance(exc, NoTimelyAnswer) else connection_failure(exc).why
                 if attempt == attempts:
-                    raise ApiError(no_answer(exc, attempts)) from exc
-                cause = f"no answer ({type(exc).__name__})"
+                    raise ApiError(no_answer(self.masked(why), attempts)) from exc
+                cause = f"no answer ({self.masked(why)})"
             else:
                 if response.status_code < 500 or attempt == attempts:
                     return response
                 cause = f"HTTP {response.status_code}"
             self.retry.back_off(label, cause, attempt, attempts)
             attempt += 1
+
+    def _tls_failure(self, error: requests.exceptions.SSLError) -> str:
+        """The hint to give a CA bundle only where one helps: an https certificate that did not
+        verify."""
+        failure = connection_failure(error)
+        text = f"TLS with {self.base_url} failed: {self.masked(failure.why)}"
+        https = urlsplit(self.base_url).scheme == "https"
+        return f"{text}; {self._tls_hint}" if failure.certificate and https else text
 
     def decoded(self, response: requests.Response, label: str) -> Any:
         """The decoded body of a successful answer; a body that is not JSON is an ApiError."""

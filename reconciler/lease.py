@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+import urllib3
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
@@ -21,6 +22,7 @@ from reconciler.bounds import AnswerRefused, bound_pools, bounded_call
 from reconciler.errors import ApiError, GuardRefusal
 from reconciler.ipam.kube import KUBE_BOUNDS
 from reconciler.json_depth import parse_json
+from reconciler.unreachable import connection_failure
 
 LEASE_SECONDS = 600
 
@@ -37,7 +39,7 @@ def lease_lock(
     bound_pools(api.rest_client.pool_manager)
     leases: Any = client.CoordinationV1Api(api)  # raw dicts in and out, as everywhere else
     name = f"route-reconciler-{cluster}"
-    what = f"Lease {namespace}/{name}"
+    what = f"Lease {namespace}/{name} at {api.configuration.host}"
     identity = holder_identity()
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     spec = {
@@ -46,7 +48,7 @@ def lease_lock(
         "acquireTime": stamp,
         "renewTime": stamp,
     }
-    current = _read_lease(leases, namespace, name)
+    current = _read_lease(leases, namespace, name, what)
     try:
         if current is None:
             lease = {
@@ -69,7 +71,7 @@ def lease_lock(
     try:
         yield
     finally:
-        released = _read_lease(leases, namespace, name)
+        released = _read_lease(leases, namespace, name, what)
         if released is not None and (released.get("spec") or {}).get("holderIdentity") == identity:
             released["spec"] = {**released["spec"], "holderIdentity": None}
             with contextlib.suppress(ApiException):
@@ -83,10 +85,12 @@ def _bounded(what: str, request: Callable[..., Any]) -> Any:
             return request(_preload_content=False, _request_timeout=call.timeouts())
     except AnswerRefused as error:
         raise ApiError(f"{what}: {error}") from None
+    except urllib3.exceptions.HTTPError as error:
+        why = connection_failure(error).why
+        raise ApiError(f"{what}: no answer from the Kubernetes API ({why})") from None
 
 
-def _read_lease(leases: Any, namespace: str, name: str) -> dict[str, Any] | None:
-    what = f"Lease {namespace}/{name}"
+def _read_lease(leases: Any, namespace: str, name: str, what: str) -> dict[str, Any] | None:
     try:
         response = _bounded(what, partial(leases.read_namespaced_lease, name, namespace))
     except ApiException as error:

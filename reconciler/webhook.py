@@ -75,8 +75,8 @@ class Webhook:
                 label,
                 body=http.json_bytes(body),
                 retryable=True,
-                no_answer=lambda exc, attempts: (
-                    f"{label}: no answer after {attempts} attempt(s) ({type(exc).__name__})"
+                no_answer=lambda why, attempts: (
+                    f"{label}: no answer after {attempts} attempt(s) ({why})"
                 ),
             )
         except ReconcilerError as error:

@@ -170,7 +170,8 @@ def ours_ahead_of_foreign(static_routes: list[dict]) -> dict[str, set[Any]]:
 
 def live_source(kubeconfig: str, page_size: int = 500):
     """The production live source over a kubeconfig, without a terminal progress line."""
-    from reconciler.ipam.kube import KubeSource, api_client
+    from reconciler.ipam.kube import KubeSource
+    from reconciler.ipam.kubeconfig import api_client
 
     return KubeSource(api_client(kubeconfig), page_size=page_size, progress=False)
 

@@ -11,7 +11,8 @@ import pytest
 from helpers import cilium_config, cilium_node, init_repo, live_source, node, run_cli, write_objects
 
 from reconciler.errors import ApiError, InputError
-from reconciler.ipam.kube import KubeSource, api_client
+from reconciler.ipam.kube import KubeSource
+from reconciler.ipam.kubeconfig import api_client
 from reconciler.ipam.read import read_cluster
 from reconciler.sim.kube import FakeKubeApi
 
@@ -89,7 +90,8 @@ def test_kubeconfig_from_environment_and_context(tmp_path, capsys, serve, monkey
         str(tmp_path / "repo"),
     )
     assert code == 1
-    assert f"kubeconfig {kubeconfig}:" in err
+    assert f"error: KUBECONFIG {kubeconfig} (context nope): no context 'nope' in it; its " in err
+    assert "its contexts: fake" in err
 
 
 def test_lists_are_paged_with_one_request_per_page(serve):
@@ -154,7 +156,7 @@ def test_absent_cilium_config_means_host_scope(serve):
 def test_server_error_mid_pagination_fails_the_read(serve):
     api, kubeconfig = serve(objects(12))
     api.fail("nodes", 500, on_page=2)
-    with pytest.raises(ApiError, match="list nodes: Kubernetes API answered 500"):
+    with pytest.raises(ApiError, match=r"list nodes: the Kubernetes API at .* answered 500"):
         live_source(kubeconfig, page_size=5).nodes()
 
 
@@ -180,11 +182,16 @@ def test_kubeconfig_pointing_nowhere(tmp_path, capsys):
     kubeconfig = tmp_path / "kubeconfig"
     api = FakeKubeApi([]).start()
     api.write_kubeconfig(kubeconfig)
+    server = api.url
     api.stop()
     init_repo(tmp_path / "repo")
     code, _, err = render_live(capsys, str(kubeconfig), tmp_path / "repo")
     assert code == 1
-    assert "unreachable" in err
+    assert err == (
+        f"error: ConfigMap kube-system/cilium-config: no answer from the Kubernetes API at "
+        f"{server} (connection refused: nothing listens on that address and port); check the "
+        f"cluster's server in --kubeconfig {kubeconfig}, and that the cluster is up\n"
+    )
 
 
 def test_progress_on_a_terminal_counts_items_per_page(serve, capsys):

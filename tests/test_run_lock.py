@@ -8,7 +8,7 @@ import pytest
 from helpers import init_repo
 
 from reconciler.errors import GuardRefusal
-from reconciler.ipam.kube import api_client
+from reconciler.ipam.kubeconfig import api_client
 from reconciler.lease import lease_lock
 from reconciler.lock import file_lock
 from reconciler.sim.kube import FakeKubeApi

@@ -52,7 +52,8 @@ class AviSession:
             bounds=settings.bounds,
             retry=http.RetryPolicy(settings.read_retries, settings.backoff_base),
             secrets=[settings.password],
-            tls_hint="give the controller's CA bundle, or (unsafe) turn verification off",
+            tls_hint="give its CA bundle (--avi-ca-bundle, aviCaBundle or AVI_CA_BUNDLE), or "
+            "(unsafe) turn verification off with --avi-insecure",
             follow_redirects=False,
             fresh_headers=self._csrf_header,
         )
@@ -125,13 +126,14 @@ class AviSession:
         A write is never retried here: after a 5xx or a lost connection its outcome is unknown.
         """
 
-        def no_answer(exc: Exception, attempts: int) -> str:
+        def no_answer(why: str, attempts: int) -> str:
             if retryable:
-                return f"{label}: no answer ({type(exc).__name__}) after {attempts} attempts: {exc}"
-            return (
-                f"{label}: the connection failed mid-write ({type(exc).__name__}): "
-                f"{WRITE_OUTCOME_UNKNOWN}"
-            )
+                return (
+                    f"{label}: no answer from {self.base_url} after {attempts} attempt(s) ({why}); "
+                    "check the controller URL (--avi-controller, AVI_CONTROLLER) and that the "
+                    "controller is up"
+                )
+            return f"{label}: the connection failed mid-write ({why}): {WRITE_OUTCOME_UNKNOWN}"
 
         return self.transport.send(
             method, url, label, params=params, body=body, retryable=retryable, no_answer=no_answer

@@ -1,115 +1,40 @@
-"""`route-reconciler` command line: wiring only; every decision lives in the pure modules."""
+"""`route-reconciler` command line: wiring only; every decision lives in the pure modules.
+
+Each command module registers its parser and imports its stage and adapters inside its `run`, so
+`--help` and a snapshot command load no client they do not use. Whatever happens, the process
+prints one line per error, in the chosen log format, and no traceback (unless `--verbose` asks
+for the traceback of an unexpected error).
+"""
 
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import sys
+import traceback
 from collections.abc import Sequence
-from typing import Any
 
 from reconciler import __version__
-from reconciler.ako_values import Configured
 from reconciler.cli import apply, check, decommission, demo, plan, propose, render, run, sim
+from reconciler.cli.configured import apply_configuration, resolve_configuration, subparsers
+from reconciler.cli.console import Log, guarded_streams, logging_for, use_log_format
 from reconciler.errors import EXIT_ERROR, InputError, ReconcilerError
 from reconciler.process import collect_garbage_less_often, forbid_core_dumps
-from reconciler.settings import configured_defaults
 
 COMMANDS = (render, check, plan, apply, propose, decommission, run, demo, sim)
-
-
-class _OneLineFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return f"{record.levelname.lower()}: {record.getMessage()}".replace("\n", " ")
-
-
-def _show_own_warnings() -> None:
-    """Our warnings on stderr, one line each; urllib3's retry chatter stays out of the output."""
-    root = logging.getLogger()
-    if root.handlers:
-        return
-    handler = logging.StreamHandler()
-    handler.addFilter(logging.Filter("reconciler"))
-    handler.setFormatter(_OneLineFormatter())
-    root.addHandler(handler)
-    root.setLevel(logging.WARNING)
-
-
-def apply_configuration(
-    parser: argparse.ArgumentParser, arguments: list[str]
-) -> dict[str, Configured]:
-    """Config file, AKO values and environment become defaults, so flags still win. A repeatable
-    option keeps no default (argparse would add the flag's values to it): `resolve_configuration`
-    fills it in when no flag is given."""
-    early = argparse.ArgumentParser(add_help=False)
-    early.add_argument("--config")
-    early.add_argument("--ako-values")
-    known, _ = early.parse_known_args(arguments)
-    defaults, warnings = configured_defaults(known.config, known.ako_values, os.environ)
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    for action in _options(parser):
-        if action.dest in defaults and not isinstance(action, argparse._AppendAction):
-            action.default = defaults[action.dest]
-    for subparser in _subparsers(parser):  # values that are no option, e.g. ako_still_syncing
-        plain = {dest: defaults[dest].value for dest in subparser._defaults if dest in defaults}
-        subparser.set_defaults(**plain)
-    return defaults
-
-
-def resolve_configuration(
-    parser: argparse.ArgumentParser, args: argparse.Namespace, defaults: dict[str, Configured]
-) -> None:
-    """The configured values no flag overrode, checked as the flag's own value would be (its
-    type and choices), with an error naming the file or variable they came from."""
-    for action in _options(parser):
-        configured = defaults.get(action.dest)
-        if configured is None or not hasattr(args, action.dest):
-            continue
-        value = getattr(args, action.dest)
-        if value is configured or (value is None and isinstance(action, argparse._AppendAction)):
-            setattr(args, action.dest, _checked(configured, action))
-
-
-def _checked(configured: Configured, action: argparse.Action) -> Any:
-    convert = action.type if callable(action.type) else (lambda value: value)
-    try:
-        if isinstance(action, argparse._AppendAction):
-            return [convert(item) for item in configured.value]
-        value = convert(configured.value)
-    except (argparse.ArgumentTypeError, TypeError, ValueError) as error:
-        raise InputError(f"{configured.where}: {error}") from None
-    if action.choices is not None and value not in action.choices:
-        choices = ", ".join(map(str, action.choices))
-        raise InputError(f"{configured.where}: {value!r} is not one of {choices}")
-    return value
-
-
-def _options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
-    """Every option of every command; options of one name are alike across commands."""
-    return [action for subparser in _subparsers(parser) for action in subparser._actions]
-
-
-def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
-    found = []
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for subparser in action.choices.values():
-                found += [subparser, *_subparsers(subparser)]
-    return found
+# The commands that take --log-format; a configured logFormat applies to them only.
+LOG_FORMAT_COMMANDS = ("run",)
 
 
 class _Parser(argparse.ArgumentParser):
-    """Usage errors exit 1: argparse's own 2 would read as 'success with changes'."""
+    """Usage errors are one line, in the log format, and exit 1: argparse's own 2 would read as
+    'success with changes'."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         prefix = "unrecognized arguments: "
         if message.startswith(prefix):  # a mistyped --password VALUE must not echo VALUE
             words = message.removeprefix(prefix).split()
             message = prefix + " ".join(w if w.startswith("-") else "***" for w in words)
-        self.print_usage(sys.stderr)
-        print(f"error: {message}", file=sys.stderr)
+        Log().event("error", f"{self.prog}: {message} (see {self.prog} --help)")
         raise SystemExit(EXIT_ERROR)
 
 
@@ -124,34 +49,75 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(commands)
+    for runnable in subparsers(parser):
+        if "run" in runnable._defaults:
+            runnable.add_argument(
+                "-v",
+                "--verbose",
+                action="store_true",
+                help="also log retries, re-logins and each HTTP request (stderr), and the "
+                "traceback of an unexpected error",
+            )
     return parser
+
+
+def _early_options(arguments: list[str]) -> argparse.Namespace:
+    """What must be known before the parser runs: where the configuration is, and how to print
+    (an error in the configuration or the arguments is printed in the log format too)."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--config")
+    early.add_argument("--ako-values")
+    early.add_argument("--log-format")
+    early.add_argument("-v", "--verbose", action="store_true")
+    known, _ = early.parse_known_args(arguments)
+    words = [argument for argument in arguments if not argument.startswith("-")]
+    known.takes_log_format = bool(words) and words[0] in LOG_FORMAT_COMMANDS
+    return known
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     forbid_core_dumps()  # before any secret is read
     collect_garbage_less_often()
     arguments = list(sys.argv[1:] if argv is None else argv)
-    _show_own_warnings()
+    early = _early_options(arguments)
+    use_log_format("json" if early.takes_log_format and early.log_format == "json" else "text")
+    with guarded_streams(), logging_for(early.verbose):
+        try:
+            return _main(arguments, early)
+        except ReconcilerError as error:
+            Log().event("error", str(error))
+            return error.exit_code
+        except KeyboardInterrupt:
+            Log().event("error", "interrupted")
+            return EXIT_ERROR
+        except Exception as error:  # a bug: one line, the traceback only when asked for
+            Log().event(
+                "error",
+                f"unexpected {type(error).__name__}: {error}; this is a bug in route-reconciler: "
+                "rerun with --verbose for the traceback and report it",
+            )
+            if early.verbose:
+                Log().record("debug", traceback.format_exc())
+            return EXIT_ERROR
+
+
+def _main(arguments: list[str], early: argparse.Namespace) -> int:
+    parser = build_parser()
+    defaults, warnings = apply_configuration(parser, early.config, early.ako_values)
+    configured_format = defaults.get("log_format")
+    if early.takes_log_format and early.log_format is None and configured_format is not None:
+        use_log_format("json" if configured_format.value == "json" else "text")
+    for warning in warnings:
+        Log().event("warning", warning)
     try:
-        parser = build_parser()
-        defaults = apply_configuration(parser, arguments)
         args = parser.parse_args(arguments)
     except SystemExit as exit_request:  # --help, --version and usage errors
         return int(exit_request.code or 0)
-    except ReconcilerError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
-    try:
-        resolve_configuration(parser, args, defaults)
-        if hasattr(args, "cluster_name") and not args.cluster_name:
-            raise InputError(
-                "the cluster name is not set: give --cluster-name, clusterName in "
-                "--config, ROUTE_RECONCILER_CLUSTER_NAME, or --ako-values"
-            )
-        return int(args.run(args))
-    except ReconcilerError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_ERROR
+    resolve_configuration(parser, args, defaults)
+    use_log_format(getattr(args, "log_format", "text"))
+    if hasattr(args, "cluster_name") and not args.cluster_name:
+        raise InputError(
+            "the cluster name is not set: give --cluster-name, clusterName in "
+            "--config, ROUTE_RECONCILER_CLUSTER_NAME, or --ako-values"
+        )
+    return int(args.run(args))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from reconciler.cli.console import Log
 from reconciler.cli.options import (
     add_apply_options,
     add_avi_options,
@@ -14,7 +15,7 @@ from reconciler.cli.options import (
     add_policy_options,
     add_remote_option,
 )
-from reconciler.cli.output import Log, report_apply
+from reconciler.cli.output import report_apply
 from reconciler.errors import ReconcilerError
 
 

@@ -1,39 +1,18 @@
-"""Human and machine output shared by commands.
-
-Text: results on stdout, warnings and errors on stderr. JSON (`--log-format json`): one JSON
-object per line on stderr, for Kubernetes log pipelines. Nothing secret is ever passed here.
+"""Human and machine output shared by commands: results on stdout, warnings and errors through
+the process's `Log` (reconciler/cli/console.py). Nothing secret is ever passed here.
 """
 
 from __future__ import annotations
 
-import json
-import sys
-import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
-from reconciler.ipam.model import ClusterIpam
-from reconciler.outcome import ApplyResult
-from reconciler.routes import BlockedRoute, RouteComputation
+from reconciler.cli.console import Log
 
-
-class Log:
-    def __init__(self, log_format: str = "text") -> None:
-        self.json = log_format == "json"
-
-    def event(self, level: str, message: str, **fields: Any) -> None:
-        if self.json:
-            record = {
-                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "level": level,
-                "msg": message,
-                **fields,
-            }
-            print(json.dumps(record, default=str), file=sys.stderr, flush=True)
-        elif level in ("warning", "error"):
-            print(f"{level}: {message}", file=sys.stderr)
-        else:
-            print(message)
+if TYPE_CHECKING:
+    from reconciler.ipam.model import ClusterIpam
+    from reconciler.outcome import ApplyResult
+    from reconciler.routes import BlockedRoute, RouteComputation
 
 
 def print_ipam(ipam: ClusterIpam, log: Log | None = None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from functools import partial
 
+from reconciler.cli.console import Log
 from reconciler.cli.options import (
     add_avi_options,
     add_cluster_name,
@@ -13,7 +14,6 @@ from reconciler.cli.options import (
     add_policy_options,
     add_remote_option,
 )
-from reconciler.cli.output import Log
 from reconciler.errors import EXIT_CHANGED, EXIT_OK, ReconcilerError
 
 

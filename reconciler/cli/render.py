@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from reconciler.cli.console import Log
 from reconciler.cli.options import (
     add_cluster_name,
     add_cluster_options,
@@ -11,7 +12,7 @@ from reconciler.cli.options import (
     add_policy_options,
     add_render_guard_options,
 )
-from reconciler.cli.output import Log, print_ipam, print_problems, report_blocked
+from reconciler.cli.output import print_ipam, print_problems, report_blocked
 from reconciler.errors import EXIT_CHANGED, EXIT_ERROR, EXIT_OK, EXIT_REFUSED
 
 

@@ -3,7 +3,7 @@ them: the lines say where things were put, the warnings what did not arrive."""
 
 from __future__ import annotations
 
-from reconciler.cli.output import Log
+from reconciler.cli.console import Log
 from reconciler.errors import ReconcilerError
 from reconciler.feedback import FeedbackAdapters, FeedbackSettings, Findings, report
 

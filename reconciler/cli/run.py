@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reconciler.cli.console import Log
 from reconciler.cli.options import (
     add_apply_options,
     add_avi_options,
@@ -27,7 +28,7 @@ from reconciler.cli.options import (
     add_render_guard_options,
     add_run_output_options,
 )
-from reconciler.cli.output import Log, print_ipam, print_problems, report_apply, report_blocked
+from reconciler.cli.output import print_ipam, print_problems, report_apply, report_blocked
 from reconciler.errors import EXIT_ERROR, ReconcilerError
 
 if TYPE_CHECKING:
@@ -72,24 +73,26 @@ def run(args: argparse.Namespace) -> int:
         github_client,
         job_settings,
     )
+    from reconciler.feedback import FeedbackAdapters
     from reconciler.job import JobAdapters, JobResult, run_job
     from reconciler.metrics import RunMetrics
 
     log = Log(args.log_format)
     metrics = RunMetrics(args.cluster_name, args.vrf)
-    store = git_store(args)
-    feedback, warnings = feedback_adapters(args)
-    adapters = JobAdapters(
-        cluster=partial(cluster_source, args),
-        store=store,
-        avi=partial(avi_client, args),
-        github=partial(github_client, args),
-        lock=_run_lock(args, store),
-        metrics=metrics,
-        feedback=feedback,
-    )
-    result = JobResult()
+    result, feedback = JobResult(), FeedbackAdapters()
+    warnings: list[str] = []
     try:
+        store = git_store(args)
+        feedback, warnings = feedback_adapters(args)
+        adapters = JobAdapters(
+            cluster=partial(cluster_source, args),
+            store=store,
+            avi=partial(avi_client, args),
+            github=partial(github_client, args),
+            lock=_run_lock(args, store),
+            metrics=metrics,
+            feedback=feedback,
+        )
         result = run_job(job_settings(args), adapters)
         if result.rendered is not None:
             print_ipam(result.rendered.cluster.ipam, log)
@@ -105,8 +108,10 @@ def run(args: argparse.Namespace) -> int:
             feedback.webhook.close()
         for warning in [*warnings, *result.feedback.warnings]:
             log.event("warning", warning)
+        # The one line of the run, its error included: nothing else repeats it.
+        failed = result.error is not None or result.exit_code == EXIT_ERROR
         log.event(
-            "info" if result.exit_code != EXIT_ERROR else "error",
+            "error" if failed else "info",
             f"run {args.cluster_name}/{args.vrf}: {'; '.join(result.outcome) or 'failed'}; "
             f"exit {result.exit_code}",
             cluster=args.cluster_name,
@@ -114,8 +119,6 @@ def run(args: argparse.Namespace) -> int:
             exit_code=result.exit_code,
         )
         metrics.publish(args.metrics_file, args.pushgateway)
-    if result.error is not None:
-        raise result.error
     return result.exit_code
 
 
@@ -130,7 +133,7 @@ def _run_lock(args: argparse.Namespace, store: GitStore) -> Iterator[None]:
     ):
         namespace = SERVICE_ACCOUNT_NAMESPACE.read_text().strip()
     if namespace:
-        from reconciler.ipam.kube import api_client
+        from reconciler.ipam.kubeconfig import api_client
         from reconciler.lease import lease_lock
 
         with lease_lock(api_client(args.kubeconfig, args.context), namespace, args.cluster_name):

@@ -37,9 +37,12 @@ def cluster_source(args: argparse.Namespace) -> ClusterSource:
     """Only a live cluster read loads the Kubernetes client (a second or more of imports)."""
     if args.snapshot:
         return SnapshotSource(args.snapshot)
-    from reconciler.ipam.kube import KubeSource, api_client
+    from reconciler.ipam.kube import KubeSource
+    from reconciler.ipam.kubeconfig import api_client, cluster_access
 
-    return KubeSource(api_client(args.kubeconfig, args.context))
+    access = cluster_access(args.kubeconfig, args.context)
+    progress = None if getattr(args, "log_format", "text") == "text" else False  # JSON lines only
+    return KubeSource(api_client(args.kubeconfig, args.context), progress=progress, access=access)
 
 
 def git_store(args: argparse.Namespace) -> GitStore:

@@ -10,15 +10,13 @@ than an honest one, and a page limit per list.
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections.abc import Callable
 from functools import partial
 from typing import Any, Final
 
 import urllib3
-import yaml
-from kubernetes import client, config
+from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from reconciler.bounds import MIB, AnswerBounds, AnswerRefused, bound_pools, bounded_call
@@ -26,37 +24,13 @@ from reconciler.errors import ApiError, InputError
 from reconciler.ipam.source import CUSTOM_RESOURCES, CustomResource, RawObject
 from reconciler.ipam.wire import PRUNED_KINDS, decode_page
 from reconciler.json_depth import MAX_JSON_DEPTH, TooDeep, json_depth, parse_json
+from reconciler.unreachable import connection_failure
 
 PAGE_SIZE = 500
 MAX_LIST_RESTARTS = 3
 MESSAGE_LIMIT = 300
 # A page of 500 Nodes is 2-20 MB; 1,000 pages is 500,000 objects.
 KUBE_BOUNDS: Final = AnswerBounds(deadline=60.0, max_bytes=64 * MIB, max_pages=1000)
-
-
-def api_client(kubeconfig: str | None = None, context: str | None = None) -> client.ApiClient:
-    """kubeconfig file (flag, then KUBECONFIG, then ~/.kube/config), else the in-cluster account."""
-    path = kubeconfig or os.environ.get("KUBECONFIG")
-    configuration = client.Configuration()
-    try:
-        if not path and "KUBERNETES_SERVICE_HOST" in os.environ:
-            config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
-        else:
-            config.load_kube_config(  # type: ignore[no-untyped-call]
-                config_file=path, context=context, client_configuration=configuration
-            )
-    except (
-        config.ConfigException,
-        OSError,
-        ValueError,
-        TypeError,
-        KeyError,
-        yaml.YAMLError,
-    ) as error:
-        where = path or "~/.kube/config"
-        raise InputError(f"kubeconfig {where}: {str(error).splitlines()[0][:200]}") from None
-    configuration.retries = 1  # one retry on connect errors; a run is rescheduled anyway
-    return client.ApiClient(configuration)
 
 
 class KubeSource:
@@ -66,14 +40,18 @@ class KubeSource:
         page_size: int = PAGE_SIZE,
         progress: bool | None = None,
         bounds: AnswerBounds = KUBE_BOUNDS,
+        access: str = "the kubeconfig in use",
     ) -> None:
+        """``access`` names where the server and credentials came from (`cluster_access`)."""
         bound_pools(api.rest_client.pool_manager)
         self.bounds = bounds
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.core = client.CoreV1Api(api)
         self.custom = client.CustomObjectsApi(api)
         self.page_size = page_size
-        self.description = f"cluster {api.configuration.host}"
+        self.server = api.configuration.host
+        self.access = access
+        self.description = f"cluster {self.server}"
         self.list_requests: dict[str, int] = {}
 
     def cilium_config(self, namespace: str) -> dict[str, str] | None:
@@ -183,11 +161,11 @@ class KubeSource:
             with bounded_call(self.bounds) as call:
                 response = request(_preload_content=False, _request_timeout=call.timeouts())
         except ApiException as error:
-            raise _translate(what, error) from None
+            raise self._refusal(what, error) from None
         except AnswerRefused as error:
             raise ApiError(f"{what}: {error}") from None
         except urllib3.exceptions.HTTPError as error:
-            raise ApiError(f"{what}: Kubernetes API unreachable ({type(error).__name__})") from None
+            raise self._no_answer(what, error) from None
         try:
             body = _decoded(response.data, pruned)
         except TooDeep as error:
@@ -197,6 +175,41 @@ class KubeSource:
         if not isinstance(body, dict):
             raise ApiError(f"{what}: response is not a JSON object")
         return body
+
+    def _no_answer(self, what: str, error: Exception) -> ApiError:
+        failure = connection_failure(error)
+        if failure.certificate:
+            return ApiError(
+                f"{what}: the Kubernetes API at {self.server}: {failure.why}; check the "
+                f"cluster's certificate-authority in {self.access}"
+            )
+        return ApiError(
+            f"{what}: no answer from the Kubernetes API at {self.server} ({failure.why}); check "
+            f"the cluster's server in {self.access}, and that the cluster is up"
+        )
+
+    def _refusal(self, what: str, error: ApiException) -> Exception:
+        if error.status == 404:
+            return _NotFound()
+        if error.status == 410:
+            return _Expired()
+        message = error.reason or ""
+        with contextlib.suppress(TypeError, ValueError, AttributeError):
+            message = parse_json(error.body or "").get("message") or message
+        message = " ".join(str(message).split())[:MESSAGE_LIMIT]  # the server's text, one line
+        if error.status == 401:
+            return ApiError(
+                f"{what}: the Kubernetes API at {self.server} refused the credentials of "
+                f"{self.access} (401: {message}); renew them"
+            )
+        if error.status == 403:
+            return ApiError(
+                f"{what}: forbidden by RBAC ({message}) for the credentials of {self.access}; "
+                "see deploy/ for the rules needed"
+            )
+        return ApiError(
+            f"{what}: the Kubernetes API at {self.server} answered {error.status} ({message})"
+        )
 
 
 def _decoded(data: bytes, pruned: bool) -> Any:
@@ -214,15 +227,4 @@ class _Expired(Exception):
     pass
 
 
-def _translate(what: str, error: ApiException) -> Exception:
-    if error.status == 404:
-        return _NotFound()
-    if error.status == 410:
-        return _Expired()
-    message = error.reason or ""
-    with contextlib.suppress(TypeError, ValueError, AttributeError):
-        message = parse_json(error.body or "").get("message") or message
-    message = " ".join(str(message).split())[:MESSAGE_LIMIT]  # the server's text, on one line
-    if error.status == 403:
-        return ApiError(f"{what}: forbidden by RBAC ({message}); see deploy/ for the rules needed")
-    return ApiError(f"{what}: Kubernetes API answered {error.status} ({message})")
+

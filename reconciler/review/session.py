@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import requests
 
 from reconciler import http
-from reconciler.bounds import NoTimelyAnswer, PageTrail
+from reconciler.bounds import PageTrail
 from reconciler.errors import ApiError
 from reconciler.review.settings import GitHubSettings
 
@@ -44,7 +44,7 @@ class GitHubSession:
             bounds=settings.bounds,
             retry=http.RetryPolicy(settings.read_retries, settings.backoff_base),
             secrets=[settings.token],
-            tls_hint="give the CA bundle of the GitHub host (ca_bundle)",
+            tls_hint="give its CA bundle (--github-ca-bundle, githubCaBundle or GITHUB_CA_BUNDLE)",
             follow_redirects=True,
         )
 
@@ -95,7 +95,9 @@ class GitHubSession:
             params=params,
             body=http.json_bytes(payload),
             retryable=method == "GET",
-            no_answer=lambda exc, attempts: _failure_text(label, method, _no_answer(exc), attempts),
+            no_answer=lambda why, attempts: _failure_text(
+                label, method, f"no answer from {self.transport.base_url} ({why})", attempts
+            ),
         )
         if not 200 <= response.status_code < 300:
             attempts = self.transport.retry.attempts(method == "GET")
@@ -132,15 +134,6 @@ def _failure_text(label: str, method: str, cause: str, attempts: int) -> str:
     return (
         f"{label}: {cause}; the outcome is unknown (GitHub may have done it): "
         "look at the pull request before trying again"
-    )
-
-
-def _no_answer(exc: Exception) -> str:
-    """The deadline is ours to name; a transport error's text may quote anything."""
-    return (
-        f"no answer ({exc})"
-        if isinstance(exc, NoTimelyAnswer)
-        else (f"no answer ({type(exc).__name__})")
     )
 
 
