@@ -266,6 +266,12 @@ def check_timing(
         raise InputError(f"{service} read retries and backoff must be zero or more")
 
 
+def check_ca_bundle(path: str | None, setting: str) -> None:
+    """A CA bundle that is not there is named by its setting here, not mid-request."""
+    if path is not None and not Path(path).exists():
+        raise InputError(f"{setting} {path}: no such file or directory")
+
+
 def secret_from_env(
     environ: Mapping[str, str], variable: str, what: str, *, strip: Callable[[str], str]
 ) -> str:

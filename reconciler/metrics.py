@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import urllib.error
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +21,8 @@ from typing import Final
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway, write_to_textfile
 from prometheus_client.parser import text_string_to_metric_families
 
-from reconciler.errors import EXIT_CHANGED, EXIT_OK, ApiError
+from reconciler.errors import EXIT_CHANGED, EXIT_OK, ApiError, InputError
+from reconciler.unreachable import connection_failure
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +112,12 @@ class RunMetrics:
                 previous = self._previous_success(Path(textfile))
                 if previous is not None:
                     self.set(self.last_success, previous)
-            write_to_textfile(textfile, self.registry)
+            try:
+                write_to_textfile(textfile, self.registry)
+            except OSError as error:
+                raise InputError(
+                    f"--metrics-file {textfile}: cannot write it ({error.strerror or error})"
+                ) from None
         if pushgateway:
             groups = [(PUSH_JOB, self._run)] + (
                 [(SUCCESS_PUSH_JOB, self._success)] if self._succeeded else []
@@ -120,8 +127,13 @@ class RunMetrics:
                     push_to_gateway(
                         pushgateway, job=job, registry=registry, grouping_key=self.labels
                     )
+            except urllib.error.HTTPError as error:
+                raise ApiError(
+                    f"--pushgateway {pushgateway}: HTTP {error.code} ({error.reason})"
+                ) from None
             except OSError as error:
-                raise ApiError(f"Pushgateway {pushgateway}: {error}") from None
+                why = connection_failure(error).why
+                raise ApiError(f"--pushgateway {pushgateway}: no answer ({why})") from None
 
     def _previous_success(self, path: Path) -> float | None:
         """The last success the file being replaced recorded for this cluster and VRF; anything

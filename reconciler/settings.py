@@ -9,6 +9,7 @@ Credentials are not settings: they come only from the environment or files.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,15 +188,22 @@ def from_config(document: Any, source: str) -> dict[str, Configured]:
     for key, value in document.items():
         setting = _BY_KEY.get(str(key))
         if setting is None:
-            hint = (
-                " (credentials come only from the environment or files)"
-                if any(word in str(key).lower() for word in _SECRET_WORDS)
-                else ""
-            )
-            raise InputError(f"{source}: {key}: unknown setting{hint}")
+            raise InputError(f"{source}: {key}: unknown setting{_unknown_key_hint(key)}")
         where = f"{source}: {key}"
         values[setting.dest] = Configured(_typed(setting, value, where), where)
     return values
+
+
+def _unknown_key_hint(key: object) -> str:
+    """Credentials are refused as such; anything else gets the closest known key, if one is
+    close (a typo), else where the keys are listed."""
+    text = str(key)
+    if any(word in text.lower() for word in _SECRET_WORDS):
+        return " (credentials come only from the environment or files)"
+    close = difflib.get_close_matches(text, _BY_KEY, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]}?"
+    return " (the README's Configuration section lists every key)"
 
 
 def from_environment(environ: Mapping[str, str]) -> dict[str, Configured]:

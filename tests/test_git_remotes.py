@@ -16,6 +16,7 @@ from helpers import init_repo
 
 from reconciler.errors import ApiError
 from reconciler.gitstore import GitStore
+from reconciler.gitstore.remote import git_failure
 
 TOKEN = "ghp_GitRemoteToken123"
 
@@ -95,4 +96,40 @@ def test_git_daemon_remote(tmp_path):
         daemon.wait(timeout=10)
     assert remote.commit("route-reconciler/c").hexsha == store.resolve(
         "refs/heads/route-reconciler/c"
+    )
+
+
+HOOK = """#!/bin/sh
+echo "GH006: Protected branch update failed for refs/heads/route-reconciler/c."
+printf 'Changes must be made through a pull request (token %s).\\033[K\\n' "$HOOK_ECHO" >&2
+exit 1
+"""
+
+
+def test_a_rejected_push_shows_the_remote_reason_on_one_line(tmp_path, monkeypatch):
+    remote = bare_remote(tmp_path)
+    hook = Path(remote.git_dir) / "hooks" / "pre-receive"
+    hook.write_text(HOOK)
+    hook.chmod(0o755)
+    monkeypatch.setenv("GIT_TOKEN", TOKEN)
+    monkeypatch.setenv("HOOK_ECHO", TOKEN)  # a remote that echoes the token it was sent
+    store = proposal_repo(tmp_path, remote.git_dir)
+    store.sync_branch("route-reconciler/c", "origin")
+    with pytest.raises(ApiError) as rejected:
+        store.push_branch("route-reconciler/c", "origin")
+    assert str(rejected.value) == (
+        "git push origin: ! [remote rejected] route-reconciler/c -> route-reconciler/c "
+        "(pre-receive hook declined); the remote says: GH006: Protected branch update failed "
+        "for refs/heads/route-reconciler/c. / Changes must be made through a pull request "
+        "(token ***)."
+    )
+
+
+def test_what_git_says_is_bounded_and_printable():
+    said = "".join(f"remote: line {n} \x1b[31mred\x1b[0m\x07\n" for n in range(1000))
+    text = git_failure(said + "error: failed to push some refs to 'x'\n", {})
+    assert len(text) <= 400 and text.isprintable()
+    assert text.startswith("the remote says: line 0 red / line 1 red")
+    assert git_failure("fatal: 'nowhere' does not appear to be a git repository\n", {}) == (
+        "fatal: 'nowhere' does not appear to be a git repository"
     )

@@ -73,7 +73,8 @@ def test_precedence_environment_over_config_over_ako_values(tmp_path):
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        ({"clusterNme": "x"}, "clusterNme: unknown setting"),
+        ({"clusterNme": "x"}, "clusterNme: unknown setting; did you mean clusterName?"),
+        ({"avicontroller": "x"}, "avicontroller: unknown setting; did you mean aviController?"),
         ({"aviPassword": "x"}, "credentials come only from the environment or files"),
         ({"heal": "maybe"}, "heal: expected true or false"),
         ({"maxDelete": "ten"}, "maxDelete: expected a whole number"),

@@ -36,6 +36,7 @@ class AviSettings:
             raise InputError("the Avi password is empty")
         if self.insecure and self.ca_bundle:
             raise InputError("a CA bundle and insecure mode exclude each other: choose one")
+        http.check_ca_bundle(self.ca_bundle, "the Avi CA bundle (--avi-ca-bundle, AVI_CA_BUNDLE)")
         http.check_timing("Avi", self.bounds, self.read_retries, self.backoff_base)
 
     @property

@@ -61,6 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _chosen(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The parser of the command the arguments chose (`sim avi edit-route`: the innermost)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            name = getattr(args, action.dest, None)
+            if name in action.choices:
+                return _chosen(action.choices[name], args)
+    return parser
+
+
 def _early_options(arguments: list[str]) -> argparse.Namespace:
     """What must be known before the parser runs: where the configuration is, and how to print
     (an error in the configuration or the arguments is printed in the log format too)."""
@@ -110,7 +120,9 @@ def _main(arguments: list[str], early: argparse.Namespace) -> int:
     for warning in warnings:
         Log().event("warning", warning)
     try:
-        args = parser.parse_args(arguments)
+        args, extras = parser.parse_known_args(arguments)
+        if extras:  # said by the command's own parser, so the hint names its --help
+            _chosen(parser, args).error(f"unrecognized arguments: {' '.join(extras)}")
     except SystemExit as exit_request:  # --help, --version and usage errors
         return int(exit_request.code or 0)
     resolve_configuration(parser, args, defaults)

@@ -29,7 +29,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "as a tag.",
     )
     add_cluster_name(parser)
-    add_manifest_options(parser)
+    add_manifest_options(
+        parser, "whose merged pull request gets the apply's comment (with GitHub settings)"
+    )
     add_remote_option(parser)
     add_apply_options(parser)
     parser.add_argument(

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reconciler import yamlio
+from reconciler.errors import InputError
 
 if TYPE_CHECKING:
     import git
@@ -30,7 +31,15 @@ DEMO_PASSWORD = "demo-password"  # the stand-in's own throwaway credential
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = commands.add_parser("demo", help="run the whole loop on a bundled example cluster")
+    parser = commands.add_parser(
+        "demo",
+        help="run the whole loop on a bundled example cluster",
+        description="Render a bundled four-node Cilium cluster (served by the fake Kubernetes API "
+        "on 127.0.0.1) into a temporary git repository, plan it against the Avi stand-in, merge "
+        "and apply it, then edit Avi by hand and change the cluster to show drift and a second "
+        "reviewed change. Every step prints the command a user would type. Needs nothing of "
+        "your own.",
+    )
     parser.add_argument("--keep", metavar="DIR", help="keep the demo git repository in DIR")
     parser.set_defaults(run=run)
 
@@ -55,6 +64,10 @@ def run(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="route-reconciler-demo-") as scratch:
         workdir = Path(args.keep or scratch)
+        try:
+            workdir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise InputError(f"--keep {args.keep}: cannot create it ({error.strerror})") from None
         repo = _init_repo(workdir / "routes-repo")
         os.environ.update(AVI_USERNAME="admin", AVI_PASSWORD=DEMO_PASSWORD)
         with FakeKubeApi(example_objects()) as cluster, AviSim(password=DEMO_PASSWORD) as avi:

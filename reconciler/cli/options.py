@@ -83,11 +83,18 @@ def add_vrf_and_cloud(parser: argparse.ArgumentParser | argparse._ArgumentGroup)
     )
 
 
-def add_manifest_options(parser: argparse.ArgumentParser) -> None:
+def add_manifest_options(
+    parser: argparse.ArgumentParser, branch_use: str = "where proposals are committed"
+) -> None:
+    """``branch_use`` says what the command does with the proposal branch."""
     group = parser.add_argument_group("manifest")
     add_vrf_and_cloud(group)
     group.add_argument("--repo", default=".", help="git repository holding routes/; default .")
-    group.add_argument("--branch", help="proposal branch; default route-reconciler/<cluster>")
+    group.add_argument(
+        "--branch",
+        metavar="BRANCH",
+        help=f"proposal branch, {branch_use}; default route-reconciler/<cluster>",
+    )
     group.add_argument("--reviewed-ref", default="main", help="the reviewed ref; default main")
 
 

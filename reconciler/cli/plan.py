@@ -24,7 +24,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         "and blocked routes. Writes nothing to Avi.",
     )
     add_cluster_name(parser)
-    add_manifest_options(parser)
+    add_manifest_options(parser, "the target of --target proposal")
     add_remote_option(parser)
     parser.add_argument(
         "--target",
@@ -33,7 +33,14 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
         help="which manifest to plan: the proposal branch (default), the working "
         "tree, or the reviewed ref",
     )
-    parser.add_argument("--output", "-o", choices=("text", "json", "markdown"), default="text")
+    parser.add_argument(
+        "--output",
+        "-o",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="text (default), json (the whole plan, for scripts) or markdown (as in the pull "
+        "request)",
+    )
     parser.add_argument(
         "--comment-on",
         type=int,

@@ -25,7 +25,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     )
     add_cluster_name(parser)
     add_cluster_options(parser)
-    add_manifest_options(parser)
+    add_manifest_options(parser, "where --commit commits")
     parser.add_argument(
         "--commit",
         action="store_true",

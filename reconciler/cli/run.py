@@ -108,6 +108,10 @@ def run(args: argparse.Namespace) -> int:
             feedback.webhook.close()
         for warning in [*warnings, *result.feedback.warnings]:
             log.event("warning", warning)
+        try:
+            metrics.publish(args.metrics_file, args.pushgateway)
+        except ReconcilerError as error:
+            result.stop(error)
         # The one line of the run, its error included: nothing else repeats it.
         failed = result.error is not None or result.exit_code == EXIT_ERROR
         log.event(
@@ -118,7 +122,6 @@ def run(args: argparse.Namespace) -> int:
             vrf=args.vrf,
             exit_code=result.exit_code,
         )
-        metrics.publish(args.metrics_file, args.pushgateway)
     return result.exit_code
 
 

@@ -157,7 +157,10 @@ def _merge(args: argparse.Namespace) -> int:
     if not args.github_repo:
         raise InputError("--github-repo (or GITHUB_REPOSITORY) is not set")
     settings = GitHubSettings.from_env(
-        os.environ, repository=args.github_repo, api_url=args.github_api_url
+        os.environ,
+        repository=args.github_repo,
+        api_url=args.github_api_url,
+        ca_bundle=args.github_ca_bundle,
     )
     _only_a_stand_in(settings.api_url, "GITHUB_API_URL")
     path = f"/repos/{settings.owner}/{settings.name}/pulls/{args.number}/merge"

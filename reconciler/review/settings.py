@@ -46,6 +46,8 @@ class GitHubSettings:
         if not token or not token.isascii() or not token.isprintable() or " " in token:
             raise InputError("the GitHub token is empty or has spaces or control characters")
         _check_api_url(self.api_url)
+        bundle = "the GitHub CA bundle (--github-ca-bundle, GITHUB_CA_BUNDLE)"
+        http.check_ca_bundle(self.ca_bundle, bundle)
         http.check_timing("GitHub", self.bounds, self.read_retries, self.backoff_base)
 
     @property

@@ -1,0 +1,108 @@
+"""The command line explains itself: every command and subcommand has a summary and a
+description, every option a help text; and a command lists only options it reads."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+import pytest
+from cronjob import Job
+
+from reconciler.cli import build_parser
+from reconciler.cli.configured import subparsers
+
+# Read by `main` before any command runs, for every command.
+READ_BY_MAIN = {"help", "config", "ako_values", "verbose", "run"}
+
+
+def every_parser() -> list[argparse.ArgumentParser]:
+    parser = build_parser()
+    return [parser, *subparsers(parser)]
+
+
+def command_parser(*names: str) -> argparse.ArgumentParser:
+    parser = build_parser()
+    for name in names:
+        (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        parser = commands.choices[name]
+    return parser
+
+
+@pytest.mark.parametrize("parser", every_parser(), ids=lambda parser: parser.prog)
+def test_every_command_has_a_description_and_every_option_a_help_text(parser):
+    assert parser.description, f"{parser.prog} has no description"
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            unsummarised = [entry.dest for entry in action._choices_actions if not entry.help]
+            assert not unsummarised, f"{parser.prog}: commands without a summary: {unsummarised}"
+        else:
+            name = "/".join(action.option_strings) or action.dest
+            assert action.help and action.help != argparse.SUPPRESS, f"{parser.prog} {name}"
+
+
+def test_run_says_what_it_does():
+    description = command_parser("run").description
+    for stage in ("render", "apply", "pull request", "drift report"):
+        assert stage in description, stage
+
+
+class ReadRecord(argparse.Namespace):
+    """Parsed options that remember which of them the command read."""
+
+    def __init__(self, parsed: argparse.Namespace) -> None:
+        object.__setattr__(self, "read", set())
+        super().__init__(**vars(parsed))
+
+    def __getattribute__(self, name: str) -> Any:
+        if not name.startswith("_") and name != "read":
+            object.__getattribute__(self, "read").add(name)
+        return object.__getattribute__(self, name)
+
+
+def options_of(parser: argparse.ArgumentParser) -> set[str]:
+    return {action.dest for action in parser._actions} - READ_BY_MAIN
+
+
+def read_by(command: str, job: Job, *extra: str) -> tuple[set[str], set[str]]:
+    """The options `command` lists, and those it read, run with a cluster, Avi and GitHub."""
+    argv = [
+        command,
+        "--cluster-name",
+        "c",
+        "--repo",
+        job.fresh_clone(),
+        "--github-repo",
+        "acme/routes",
+        "--github-api-url",
+        job.github.url,
+        "--avi-controller",
+        job.avi.url,
+        *extra,
+    ]
+    args = ReadRecord(build_parser().parse_args(argv))
+    args.run(args)
+    job.capsys.readouterr()
+    return options_of(command_parser(command)), args.read
+
+
+@pytest.mark.parametrize(
+    ("command", "extra"),
+    [
+        ("apply", ()),
+        ("plan", ("--target", "reviewed", "--comment-on", "1")),
+        ("propose", ()),
+        ("run", ("--kubeconfig", "KUBECONFIG")),
+    ],
+)
+def test_a_command_reads_every_option_it_lists(job, command, extra):
+    """A listed option the command never reads (apply once listed --branch) would be a lie in
+    its --help."""
+    job, _ = job
+    code, _ = job.run()  # a proposal, merged: every stage of every command has work
+    job.merge(1)
+    extra = tuple(job.kubeconfig if value == "KUBECONFIG" else value for value in extra)
+    listed, read = read_by(command, job, *extra)
+    assert listed - read == set()
+    assert os.environ["AVI_PASSWORD"] not in repr(read)
