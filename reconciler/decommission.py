@@ -17,7 +17,7 @@ from reconciler.errors import InputError
 from reconciler.gitstore import GitStore
 from reconciler.manifest import Manifest, manifest_path, render_manifest, validate_reason
 from reconciler.propose import GitHubFactory, ProposalSettings, ProposeResult, run_propose
-from reconciler.render import commit_message
+from reconciler.render import commit_message, rebuild_notes
 from reconciler.routes import Route
 from reconciler.target import AviFactory
 
@@ -56,16 +56,14 @@ def decommission(
     store.sync_branch(refs.branch, refs.remote)
     path = manifest_path(target.cluster, target.vrf)
     reviewed_manifest = _reviewed_manifest(store, reviewed, target, refs.reviewed_ref)
-    baseline = store.proposal_parent(refs.branch, reviewed)
-    proposed = store.manifest_at(baseline, target.cluster, target.vrf)
+    base = store.proposal_base(refs.branch, reviewed)
+    proposed = store.manifest_at(base.parent, target.cluster, target.vrf)
     manifest = Manifest(
         target.cluster, target.vrf, target.cloud, reviewed_manifest.ipam_mode, (), reason
     )
     changes = route_changes(proposed.routes if proposed else (), ())
-    message = commit_message(path, changes, f"decommission ({reason})")
-    commit = store.commit_on_branch(
-        refs.branch, baseline, {path: render_manifest(manifest)}, message
-    )
+    message = commit_message(path, changes, f"decommission ({reason})", rebuild_notes(base))
+    commit = store.commit_proposal(refs.branch, base, {path: render_manifest(manifest)}, message)
     result = DecommissionResult(path, reviewed_manifest.routes, commit)
     if not settings.propose:
         return result

@@ -1,4 +1,5 @@
-"""The scheduled job: render -> commit -> propose, then apply what is reviewed.
+"""The scheduled job: render -> commit, apply what is reviewed, then propose, so the pull
+request's plan is made against Avi as this run's apply left it.
 
 Plain code over settings and adapters, so it runs the same from the command line, a test or
 another program. Clients are built only when a stage needs them. The lock it is given keeps two
@@ -19,6 +20,7 @@ from reconciler.errors import (
     EXIT_ERROR,
     EXIT_OK,
     EXIT_REFUSED,
+    GuardRefusal,
     ReconcilerError,
 )
 from reconciler.feedback import (
@@ -40,7 +42,6 @@ from reconciler.propose import (
     GitHubFactory,
     ProposalSettings,
     ProposeResult,
-    evidence_lines,
     run_propose,
 )
 from reconciler.render import Decommissioned, RenderResult, RenderSettings, render
@@ -126,6 +127,9 @@ def _report(settings: JobSettings, adapters: JobAdapters, result: JobResult) -> 
 
 
 def _stages(settings: JobSettings, adapters: JobAdapters, result: JobResult) -> int:
+    """Render, apply what is reviewed, then propose: the pull request's plan is made against Avi
+    as this run's apply left it. An apply a guard refused does not hold the next proposal back;
+    one that failed (Avi unreachable, say) stops the run, as the proposal's plan would fail too."""
     store, metrics, refs = adapters.store, adapters.metrics, settings.proposal.plan
     reviewed = store.reviewed_commit(refs.reviewed_ref, refs.remote)
     store.sync_branch(refs.branch, refs.remote)
@@ -133,46 +137,85 @@ def _stages(settings: JobSettings, adapters: JobAdapters, result: JobResult) -> 
     computation = rendered.computation if rendered else None
     failed = bool(computation and (computation.errors or computation.conflicts))
     refused = bool(rendered and rendered.blocked)
-    changed = bool(rendered and rendered.commit)
-    path = manifest_path(settings.render.cluster, settings.render.vrf)
+    changed = bool(rendered and (rendered.commit or rendered.replaced))
     if rendered and rendered.blocked:
         result.findings.refused.append(f"render blocked {_blocked(rendered)}")
-    if settings.stages.propose:
-        with metrics.stage("propose"):
-            proposal = result.proposal = run_propose(
-                store, settings.proposal, adapters.github, adapters.avi, _evidence(rendered)
-            )
-        result.findings.proposal = proposal
-        result.outcome.append(f"propose: {proposal.describe()}")
-        changed |= proposal.changed
-    if settings.stages.apply and store.read(reviewed, path) is None:
-        result.outcome.append(f"apply: nothing reviewed yet ({path} not on {refs.reviewed_ref})")
-    elif settings.stages.apply:
-        # Apply checks the reviewed routes against the pod pools render read from the cluster.
-        pools = rendered.cluster.cilium_config if rendered else None
-        policy = settings.apply.policy.with_cilium_pools(pools)
-        apply_settings = replace(settings.apply, policy=policy)
+    apply_error = None
+    if settings.stages.apply:
         try:
-            with metrics.stage("apply"), adapters.avi() as avi:
-                applied = result.applied = apply_reviewed(store, avi, apply_settings)
-        except ReconcilerError as error:
-            result.findings.apply_failure = ApplyFailure(reviewed, str(error))
-            raise
-        outcome = _record_apply(metrics, applied, apply_settings)
-        apply_findings(result.findings, applied, outcome)
-        result.outcome.append(outcome)
-        code = apply_exit_code(applied, apply_settings.heal)
-        changed |= code == EXIT_CHANGED
-        refused |= code == EXIT_REFUSED
+            code = _apply(settings, adapters, reviewed, rendered, result)
+        except GuardRefusal as refusal:
+            apply_error = refusal
+        else:
+            changed |= code == EXIT_CHANGED
+            refused |= code == EXIT_REFUSED
     elif settings.proposal.read_avi:
         with metrics.stage("drift"):
             drift = result.findings.drift = reviewed_drift(store, refs, adapters.avi)
         metrics.set(metrics.drift, len(drift or ()))
+    if settings.stages.propose:
+        changed |= _propose(settings, adapters, rendered, result, apply_error)
+    if apply_error is not None:
+        raise apply_error
     if failed:
         return EXIT_ERROR
     if refused:
         return EXIT_REFUSED
     return EXIT_CHANGED if changed else EXIT_OK
+
+
+def _apply(
+    settings: JobSettings,
+    adapters: JobAdapters,
+    reviewed: str,
+    rendered: RenderResult | None,
+    result: JobResult,
+) -> int:
+    """Apply the reviewed manifest; its exit code (none reviewed yet: EXIT_OK)."""
+    store, metrics = adapters.store, adapters.metrics
+    path = manifest_path(settings.render.cluster, settings.render.vrf)
+    if store.read(reviewed, path) is None:
+        reviewed_ref = settings.proposal.plan.reviewed_ref
+        result.outcome.append(f"apply: nothing reviewed yet ({path} not on {reviewed_ref})")
+        return EXIT_OK
+    # Apply checks the reviewed routes against the pod pools render read from the cluster.
+    pools = rendered.cluster.cilium_config if rendered else None
+    policy = settings.apply.policy.with_cilium_pools(pools)
+    apply_settings = replace(settings.apply, policy=policy)
+    try:
+        with metrics.stage("apply"), adapters.avi() as avi:
+            applied = result.applied = apply_reviewed(store, avi, apply_settings)
+    except ReconcilerError as error:
+        result.findings.apply_failure = ApplyFailure(reviewed, str(error))
+        raise
+    outcome = _record_apply(metrics, applied, apply_settings)
+    apply_findings(result.findings, applied, outcome)
+    result.outcome.append(outcome)
+    return apply_exit_code(applied, apply_settings.heal)
+
+
+def _propose(
+    settings: JobSettings,
+    adapters: JobAdapters,
+    rendered: RenderResult | None,
+    result: JobResult,
+    apply_error: GuardRefusal | None,
+) -> bool:
+    """Whether the proposal changed. After a refused apply, a failure here is noted beside it."""
+    evidence = rendered.evidence if rendered else []
+    try:
+        with adapters.metrics.stage("propose"):
+            proposal = result.proposal = run_propose(
+                adapters.store, settings.proposal, adapters.github, adapters.avi, evidence
+            )
+    except ReconcilerError as error:
+        if apply_error is None:
+            raise
+        result.outcome.append(f"propose failed too: {error}")
+        return False
+    result.findings.proposal = proposal
+    result.outcome.append(f"propose: {proposal.describe()}")
+    return proposal.changed
 
 
 def _render(
@@ -194,21 +237,14 @@ def _render(
     result.outcome.append(
         f"render {summarize(rendered.changes)}"
         + (f" (commit {rendered.commit[:12]})" if rendered.commit else "")
+        + (
+            f"; the proposal at {rendered.replaced[:12]} no longer merged cleanly with the "
+            "reviewed ref: rebuilt from it"
+            if rendered.replaced
+            else ""
+        )
     )
     return rendered
-
-
-def _evidence(rendered: RenderResult | None) -> list[str]:
-    """The reviewer sees what render saw: the IPAM evidence, warnings, errors, blocked routes."""
-    if rendered is None:
-        return []
-    ipam, computation = rendered.cluster.ipam, rendered.computation
-    notes = [*computation.warnings, *computation.errors]
-    notes += [
-        f"blocked at render: {b.route.prefix} of node {b.route.node}: {b.reason}"
-        for b in rendered.blocked
-    ]
-    return evidence_lines(str(ipam.mode), ipam.evidence, notes)
 
 
 def _blocked(rendered: RenderResult) -> str:

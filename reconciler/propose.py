@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from reconciler.apply import Target, load_base_routes
+from reconciler.commit_notes import evidence_in, rebuilds_in
 from reconciler.gitstore import GitStore
 from reconciler.manifest import manifest_path
 from reconciler.markdown_text import literal
@@ -87,9 +88,10 @@ def run_propose(
     settings: ProposalSettings,
     github: GitHubFactory,
     avi: AviFactory,
-    evidence: list[str],
+    evidence: list[str] | None,
 ) -> ProposeResult:
-    """Propose the proposal branch as it is in `store`; Avi is read only if there is a change."""
+    """Propose the proposal branch as it is in `store`; Avi is read only if there is a change.
+    Without `evidence` (None), the pull request shows what the branch's commits recorded."""
     plan_settings = settings.plan
     with github() as client:
         return propose(
@@ -109,7 +111,7 @@ def sync_and_propose(
 ) -> ProposeResult:
     """`propose` on its own: continue from the remote's proposal branch (a fresh clone has none)."""
     store.sync_branch(settings.plan.branch, settings.plan.remote)
-    return run_propose(store, settings, github, avi, [])
+    return run_propose(store, settings, github, avi, None)
 
 
 def comment_plan(github: GitHubFactory, pull_number: int, plan: Plan) -> None:
@@ -123,14 +125,16 @@ def plan_file_path(cluster: str, vrf: str) -> str:
     return manifest_path(cluster, vrf).removesuffix(".yaml") + ".plan.json"
 
 
-def pull_request_text(plan: Plan, evidence: list[str]) -> tuple[str, str, str | None]:
+def pull_request_text(
+    plan: Plan, evidence: Sequence[str], notes: Sequence[str] = ()
+) -> tuple[str, str, str | None]:
     """Title, body, and the full JSON plan when the body had to be summarised."""
     title = f"routes: {plan.cluster}/{plan.vrf}: {headline(plan).split(': ', 1)[1]}"
     if plan.decommission is not None:
         deleted = plan.summary["delete"]
         title = f"routes: {plan.cluster}/{plan.vrf}: DECOMMISSION, {deleted} route(s) deleted"
     marker = f"<!-- route-reconciler:{plan.cluster}/{plan.vrf} -->"
-    body = f"{marker}\n{render_markdown(plan, evidence)}"
+    body = f"{marker}\n{render_markdown(plan, evidence, notes)}"
     if len(body) <= BODY_LIMIT:
         return title, body, None
     where = plan_file_path(plan.cluster, plan.vrf)
@@ -143,7 +147,7 @@ def propose(
     github: GitHubClient,
     target: Target,
     plan_for: Callable[[], Plan],
-    evidence: list[str],
+    evidence: list[str] | None,
     *,
     branch: str,
     reviewed_ref: str,
@@ -168,7 +172,9 @@ def propose(
         )
         return ProposeResult("closed", open_pull, pushed)
     plan = plan_for()
-    title, body, full_plan = pull_request_text(plan, evidence)
+    messages = store.messages_between(reviewed, tip)
+    shown = evidence_in(messages) if evidence is None else evidence
+    title, body, full_plan = pull_request_text(plan, shown, rebuilds_in(messages))
     if full_plan is not None:
         where = plan_file_path(plan.cluster, plan.vrf)
         store.commit_on_branch(branch, tip, {where: full_plan}, f"routes: full plan for {path}\n")
@@ -181,9 +187,3 @@ def propose(
     return ProposeResult(
         "updated", github.update_pull(open_pull.number, title=title, body=body), pushed
     )
-
-
-def evidence_lines(ipam_mode: str, evidence: Sequence[str], notes: Sequence[str]) -> list[str]:
-    """What the reviewer should know about the cluster read: mode, evidence, warnings, errors;
-    plain text, made literal where it enters markdown."""
-    return [f"IPAM mode {ipam_mode}: " + "; ".join(evidence), *notes]

@@ -14,12 +14,13 @@ each run cannot walk the proposal down step by step.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from reconciler.changes import RouteChange, route_changes, summarize
+from reconciler.commit_notes import evidence_block, evidence_lines, rebuild_line
 from reconciler.errors import GuardRefusal
-from reconciler.gitstore import GitStore, proposal_branch
+from reconciler.gitstore import GitStore, ProposalBase, proposal_branch
 from reconciler.guards import route_loss_guard
 from reconciler.ipam.read import ClusterRead, read_cluster
 from reconciler.ipam.source import ClusterSource
@@ -64,16 +65,30 @@ class RenderResult:
     baseline: str
     changes: list[RouteChange]
     commit: str | None
+    replaced: str | None = None  # a proposal that no longer merged cleanly, rebuilt
 
     @property
     def blocked(self) -> tuple[BlockedRoute, ...]:
         return self.computation.blocked
 
+    @property
+    def evidence(self) -> list[str]:
+        """The reviewer sees what render saw: the IPAM evidence, warnings, errors, blocked
+        routes."""
+        ipam, computation = self.cluster.ipam, self.computation
+        notes = [*computation.warnings, *computation.errors]
+        notes += [
+            f"blocked at render: {b.route.prefix} of node {b.route.node}: {b.reason}"
+            for b in self.blocked
+        ]
+        return evidence_lines(str(ipam.mode), ipam.evidence, notes)
+
 
 def render(source: ClusterSource, store: GitStore, settings: RenderSettings) -> RenderResult:
     """Writes the working tree unless it commits, then only when `write_worktree` asks."""
     path = manifest_path(settings.cluster, settings.vrf)
-    baseline = store.proposal_parent(settings.proposal_branch, settings.reviewed_ref)
+    base = store.proposal_base(settings.proposal_branch, settings.reviewed_ref)
+    baseline = base.parent
     committed = store.manifest_at(baseline, settings.cluster, settings.vrf)
     committed_routes = committed.routes if committed else ()
     reviewed_commit = store.resolve(settings.reviewed_ref)
@@ -106,20 +121,12 @@ def render(source: ClusterSource, store: GitStore, settings: RenderSettings) -> 
     content = render_manifest(manifest)
     if settings.write_worktree or not settings.commit:
         store.write_worktree(path, content)
-    commit = None
-    if settings.commit:
-        commit = store.commit_on_branch(
-            settings.proposal_branch, baseline, {path: content}, commit_message(path, changes)
-        )
-    return RenderResult(
-        path,
-        manifest,
-        cluster,
-        computation,
-        _describe(baseline),
-        changes,
-        commit,
-    )
+    result = RenderResult(path, manifest, cluster, computation, _describe(baseline), changes, None)
+    if not settings.commit:
+        return result
+    message = commit_message(path, changes, notes=_commit_notes(result, base))
+    commit = store.commit_proposal(settings.proposal_branch, base, {path: content}, message)
+    return replace(result, commit=commit, replaced=base.replaced)
 
 
 def _refuse_decommissioned(
@@ -148,14 +155,30 @@ def _refuse_route_loss(reviewed: Sequence[Route], manifest: Manifest, max_loss: 
         raise GuardRefusal(f"render refused: {reason}")
 
 
-def commit_message(path: str, changes: list[RouteChange], what: str | None = None) -> str:
-    """`what` leads the subject line, before the summary of the changes."""
+def commit_message(
+    path: str, changes: list[RouteChange], what: str | None = None, notes: Sequence[str] = ()
+) -> str:
+    """`what` leads the subject line, before the summary of the changes; `notes` are paragraphs
+    after the changes (reconciler/commit_notes.py)."""
     subject = f"{what}: {summarize(changes)}" if what else summarize(changes)
     lines = [f"routes: {path}: {subject}", ""]
     lines.extend(change.describe() for change in changes[:COMMIT_DETAIL_LINES])
     if len(changes) > COMMIT_DETAIL_LINES:
         lines.append(f"... and {len(changes) - COMMIT_DETAIL_LINES} more")
+    for note in notes:
+        lines += ["", note]
     return "\n".join(lines) + "\n"
+
+
+def rebuild_notes(base: ProposalBase) -> list[str]:
+    """The line that tells the reviewer the proposal was rebuilt from the reviewed ref."""
+    if base.replaced is None or base.parent is None:
+        return []
+    return [rebuild_line(base.parent, base.replaced, base.conflicts)]
+
+
+def _commit_notes(result: RenderResult, base: ProposalBase) -> list[str]:
+    return [evidence_block(result.evidence), *rebuild_notes(base)]
 
 
 def _describe(commit: str | None) -> str:

@@ -69,10 +69,13 @@ def render_json(plan: Plan) -> str:
     return json.dumps(plan.to_json(), indent=2) + "\n"
 
 
-def render_markdown(plan: Plan, evidence: Sequence[str] = ()) -> str:
+def render_markdown(plan: Plan, evidence: Sequence[str] = (), notes: Sequence[str] = ()) -> str:
+    """``notes``: what the reviewer must know about the proposal itself (it was rebuilt)."""
     reviewed = [c for c in plan.changes if c.origin == "git"]
     drift = [c for c in plan.changes if c.origin == "drift"]
     parts = [f"### route-reconciler: `{plan.cluster}` / VRF `{plan.vrf}`", "", headline(plan) + "."]
+    for note in notes:  # repository text: made literal
+        parts += ["", f"> [!NOTE]\n> {literal(note)}"]
     banner = teardown_banner(plan)
     if banner:
         parts += ["", f"> [!WARNING]\n> **{literal(banner)}.**"]  # the reason is repository text

@@ -110,13 +110,14 @@ def site(tmp_path):
         yield site
 
 
-def test_the_job_proposes_then_applies_what_was_merged(site):
+def test_the_job_applies_what_was_merged_then_proposes(site):
     first = run_job(settings(), site.adapters())
     assert first.exit_code == EXIT_CHANGED and first.error is None
     assert first.rendered is not None and first.rendered.commit is not None
     assert first.proposal is not None and first.proposal.action == "opened"
     assert first.applied is None
-    assert first.outcome[-1] == "apply: nothing reviewed yet (routes/c/global.yaml not on main)"
+    assert first.outcome[1] == "apply: nothing reviewed yet (routes/c/global.yaml not on main)"
+    assert first.outcome[2].startswith("propose: pull request #1 opened")
     assert site.avi_prefixes() == set()
 
     site.merge(first.proposal.pull.number)

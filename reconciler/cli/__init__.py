@@ -9,14 +9,20 @@ for the traceback of an unexpected error).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-import traceback
 from collections.abc import Sequence
 
 from reconciler import __version__
 from reconciler.cli import apply, check, decommission, demo, plan, propose, render, run, sim
 from reconciler.cli.configured import apply_configuration, resolve_configuration, subparsers
-from reconciler.cli.console import Log, guarded_streams, logging_for, use_log_format
+from reconciler.cli.console import (
+    Log,
+    guarded_streams,
+    logging_for,
+    report_unexpected,
+    use_log_format,
+)
 from reconciler.errors import EXIT_ERROR, InputError, ReconcilerError
 from reconciler.process import collect_garbage_less_often, forbid_core_dumps
 
@@ -82,6 +88,9 @@ def _early_options(arguments: list[str]) -> argparse.Namespace:
     known, _ = early.parse_known_args(arguments)
     words = [argument for argument in arguments if not argument.startswith("-")]
     known.takes_log_format = bool(words) and words[0] in LOG_FORMAT_COMMANDS
+    # The flag, else the environment: both are known even when the config file is not readable.
+    known.flagged_log_format = known.log_format is not None
+    known.log_format = known.log_format or os.environ.get("ROUTE_RECONCILER_LOG_FORMAT")
     return known
 
 
@@ -101,21 +110,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             Log().event("error", "interrupted")
             return EXIT_ERROR
         except Exception as error:  # a bug: one line, the traceback only when asked for
-            Log().event(
-                "error",
-                f"unexpected {type(error).__name__}: {error}; this is a bug in route-reconciler: "
-                "rerun with --verbose for the traceback and report it",
-            )
-            if early.verbose:
-                Log().record("debug", traceback.format_exc())
+            report_unexpected(error, early.verbose)
             return EXIT_ERROR
 
 
 def _main(arguments: list[str], early: argparse.Namespace) -> int:
     parser = build_parser()
     defaults, warnings = apply_configuration(parser, early.config, early.ako_values)
-    configured_format = defaults.get("log_format")
-    if early.takes_log_format and early.log_format is None and configured_format is not None:
+    configured_format = defaults.get("log_format")  # the environment's, else the config file's
+    if early.takes_log_format and not early.flagged_log_format and configured_format is not None:
         use_log_format("json" if configured_format.value == "json" else "text")
     for warning in warnings:
         Log().event("warning", warning)

@@ -19,6 +19,7 @@ import logging
 import os
 import sys
 import time
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -66,6 +67,23 @@ class Log:
             print(message)
         else:
             print(f"{level}: {' '.join(message.splitlines())}", file=sys.stderr)
+
+
+def report_unexpected(error: Exception, verbose: bool) -> None:
+    """An exception no error path expected (a bug): one line; its traceback with `verbose`."""
+    text = " ".join(str(error).split())[:300]
+    Log().event(
+        "error",
+        f"unexpected {type(error).__name__}: {text}; this is a bug in route-reconciler: rerun "
+        "with --verbose for the traceback and report it",
+    )
+    if not verbose:
+        return
+    trace = "".join(traceback.format_exception(error))
+    if Log().json:
+        Log().record("debug", trace)  # one JSON line, the traceback in it
+    else:
+        print(trace, end="", file=sys.stderr)
 
 
 class _OurRecords(logging.Handler):

@@ -40,9 +40,14 @@ SERVICE_ACCOUNT_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = commands.add_parser(
         "run",
-        help="the scheduled job: render, commit, propose, then apply what is reviewed",
-        description="Each stage can be switched off. Runs for one cluster never interleave: a "
-        "Lease (coordination.k8s.io/v1) in a cluster, a lock file in the git directory elsewhere.",
+        help="the scheduled job: render and commit, apply what is reviewed, then propose",
+        description="Render the cluster's routes and commit them on the proposal branch, apply "
+        "to Avi what is reviewed (merged), then push the proposal and open, update or close its "
+        "pull request, whose plan is made against Avi as the apply left it; then keep the drift "
+        "report, the apply's status and comment, send webhook events and write metrics. "
+        "--no-apply and --no-propose switch stages off. Runs for one cluster never interleave: "
+        "a Lease (coordination.k8s.io/v1) in a cluster, a lock file in the git directory "
+        "elsewhere.",
     )
     add_cluster_name(parser)
     add_cluster_options(parser)

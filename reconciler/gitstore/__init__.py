@@ -7,7 +7,8 @@ module named after its concern, taking the repository first:
 - `commits`: plumbing commits that never move the user's checkout
 - `worktree`: the working tree, written and read without ever following a symbolic link
 - `remote`: fetch and push without prompts, the token from the environment, redacted errors
-- `proposal`: the proposal branch, its parent, and keeping it in step with the remote
+- `proposal`: the proposal branch, what it builds on (rebuilt from the reviewed ref when it no
+  longer merges cleanly), and keeping it in step with the remote
 - `reviewed`: the reviewed head, fetched from the remote
 - `applied`: the applied record, the tag saying which reviewed commit is on Avi and what is pending
 
@@ -19,17 +20,18 @@ from __future__ import annotations
 from reconciler.applied_record import applied_tag
 from reconciler.gitstore import applied, commits, proposal, remote, reviewed, worktree
 from reconciler.gitstore.applied import StoredRecord
-from reconciler.gitstore.proposal import proposal_branch
+from reconciler.gitstore.proposal import ProposalBase, proposal_branch
 from reconciler.gitstore.repository import Repository
 
-__all__ = ["GitStore", "StoredRecord", "applied_tag", "proposal_branch"]
+__all__ = ["GitStore", "ProposalBase", "StoredRecord", "applied_tag", "proposal_branch"]
 
 
 class GitStore(Repository):
     write_worktree = worktree.write_worktree
     read_worktree = worktree.read_worktree
     commit_on_branch = commits.commit_on_branch
-    proposal_parent = proposal.proposal_parent
+    proposal_base = proposal.proposal_base
+    commit_proposal = proposal.commit_proposal
     sync_branch = proposal.sync_branch
     reset_branch = proposal.reset_branch
     push_branch = proposal.push_branch

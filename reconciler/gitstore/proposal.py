@@ -6,6 +6,9 @@ overwrites what another run or a person pushed since it looked.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from reconciler.gitstore.commits import commit_on_branch
 from reconciler.gitstore.remote import git_remote, uses_remote
 from reconciler.gitstore.repository import Repository
 
@@ -15,14 +18,54 @@ def proposal_branch(cluster: str, configured: str | None = None) -> str:
     return configured or f"route-reconciler/{cluster}"
 
 
-def proposal_parent(repository: Repository, branch: str, reviewed_ref: str) -> str | None:
-    """The commit a new proposal builds on: the open proposal while it is unmerged, else the
-    reviewed ref, so a merged proposal restarts from what was reviewed."""
+@dataclass(frozen=True)
+class ProposalBase:
+    """``parent``: the commit a new proposal builds on. ``replaced``: the tip of an open
+    proposal that no longer merges cleanly with the reviewed ref (someone edited ``conflicts``
+    there by hand); the branch is the tool's, so the proposal is rebuilt from the reviewed ref."""
+
+    parent: str | None
+    replaced: str | None = None
+    conflicts: tuple[str, ...] = ()
+
+
+def proposal_base(repository: Repository, branch: str, reviewed_ref: str) -> ProposalBase:
+    """The open proposal while it is unmerged and still merges cleanly with the reviewed ref;
+    else the reviewed ref, so a merged proposal restarts from what was reviewed, and one that
+    conflicts with it is rebuilt. Reads only: `commit_proposal` moves the branch."""
     tip = repository.resolve(f"refs/heads/{branch}")
     reviewed = repository.resolve(reviewed_ref)
-    if tip is not None and (reviewed is None or not repository.is_ancestor(tip, reviewed)):
-        return tip
-    return reviewed
+    if tip is None or (reviewed is not None and repository.is_ancestor(tip, reviewed)):
+        return ProposalBase(reviewed)
+    conflicts = _conflicts(repository, reviewed, tip) if reviewed is not None else ()
+    if conflicts and repository.checked_out() != branch:
+        return ProposalBase(reviewed, tip, conflicts)
+    return ProposalBase(tip)
+
+
+def _conflicts(repository: Repository, reviewed: str, tip: str) -> tuple[str, ...]:
+    """The files a merge of the proposal into the reviewed commit would conflict on: git's own
+    verdict (`merge-tree --write-tree`, git 2.38 or newer), without touching a ref, the index
+    or the working tree. An older git cannot tell: the proposal is kept, as before."""
+    status, out, _ = repository.repo.git.execute(
+        ["git", "merge-tree", "--write-tree", "--name-only", "--no-messages", reviewed, tip],
+        with_exceptions=False,
+        with_extended_output=True,
+    )
+    if status != 1:
+        return ()
+    return tuple(line for line in str(out).splitlines()[1:] if line)
+
+
+def commit_proposal(
+    repository: Repository, branch: str, base: ProposalBase, files: dict[str, str], message: str
+) -> str | None:
+    """Commit `files` on the base's parent as the branch's new tip; None when the parent already
+    holds them, and then a replaced proposal is retired: the branch goes back to the parent."""
+    commit = commit_on_branch(repository, branch, base.parent, files, message)
+    if commit is None and base.replaced is not None and base.parent is not None:
+        repository.repo.git.update_ref(f"refs/heads/{branch}", base.parent, base.replaced)
+    return commit
 
 
 def sync_branch(repository: Repository, branch: str, remote: str) -> None:

@@ -67,6 +67,12 @@ class Repository:
             )
         return manifest
 
+    def messages_between(self, base: str, tip: str, limit: int = 100) -> list[str]:
+        """The messages of the commits `tip` has and `base` lacks, newest first (at most
+        `limit`: a proposal's own commits)."""
+        out = self.repo.git.log("--format=%B%x00", f"--max-count={limit}", f"{base}..{tip}")
+        return [message.strip() for message in str(out).split("\x00") if message.strip()]
+
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         return self.repo.is_ancestor(self.repo.commit(ancestor), self.repo.commit(descendant))
 
