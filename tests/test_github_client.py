@@ -273,10 +273,14 @@ def test_settings_from_env(tmp_path: Path) -> None:
     assert TOKEN not in repr(from_file)
     environ = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": "https://ghe.example.com/api/v3"}
     assert GitHubSettings.from_env(environ, repository="a/b").api_url == environ["GITHUB_API_URL"]
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("a CA bundle\n")
     flagged = GitHubSettings.from_env(
-        environ, repository="a/b", api_url="https://other.example.com/api/v3", ca_bundle="/ca.pem"
+        environ, repository="a/b", api_url="https://other.example.com/api/v3", ca_bundle=str(bundle)
     )
-    assert (flagged.api_url, flagged.ca_bundle) == ("https://other.example.com/api/v3", "/ca.pem")
+    assert (flagged.api_url, flagged.ca_bundle) == ("https://other.example.com/api/v3", str(bundle))
+    with pytest.raises(InputError, match=r"GitHub CA bundle .* no such file or directory"):
+        GitHubSettings.from_env(environ, repository="a/b", ca_bundle=str(tmp_path / "gone.pem"))
 
 
 @pytest.mark.parametrize(

@@ -16,10 +16,11 @@ from cmarkgfm.cmark import Options
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reconciler.commit_notes import evidence_lines
 from reconciler.markdown_text import literal, visible
 from reconciler.ownership import classify, owner_label, to_avi
 from reconciler.plan import Plan, three_way_plan
-from reconciler.propose import evidence_lines, pull_request_text
+from reconciler.propose import pull_request_text
 from reconciler.review.github import GitHubClient, GitHubSettings
 from reconciler.routes import Route, route_id
 from reconciler.sim.avi import static_route

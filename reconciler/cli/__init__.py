@@ -40,7 +40,7 @@ class _Parser(argparse.ArgumentParser):
         if message.startswith(prefix):  # a mistyped --password VALUE must not echo VALUE
             words = message.removeprefix(prefix).split()
             message = prefix + " ".join(w if w.startswith("-") else "***" for w in words)
-        Log().event("error", f"{self.prog}: {message} (see {self.prog} --help)")
+        Log().event("error", f"{message} (see {self.prog} --help)")
         raise SystemExit(EXIT_ERROR)
 
 
