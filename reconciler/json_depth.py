@@ -9,10 +9,15 @@ from array import array
 from itertools import accumulate
 from typing import Any, Final
 
+import msgspec
+
+from reconciler.collector import collector_paused
+
 MAX_JSON_DEPTH: Final = 100  # honest answers, annotations and records nest about 10 deep
 
 _DEPTH_STEPS: Final = bytes.maketrans(b"[]{}", b"\x01\xff\x01\xff")
 _NOT_STRUCTURE: Final = bytes(byte for byte in range(256) if byte not in b'[]{}"')
+_DECODER: Final = msgspec.json.Decoder()
 
 
 def json_depth(body: bytes) -> int:
@@ -32,11 +37,21 @@ class TooDeep(ValueError):
 def parse_json(body: bytes | str) -> Any:
     """``body`` decoded; ValueError when it is not JSON, TooDeep when it nests deeper than
     MAX_JSON_DEPTH, which would otherwise end in a RecursionError here or wherever the value is
-    walked later (a PUT sends it back)."""
+    walked later (a PUT sends it back).
+
+    msgspec decodes in two thirds of json's time, without a text copy of the body, and gives
+    what json gives for everything it accepts; what it refuses (NaN, a number past the float
+    range, a lone surrogate, a byte order mark, other encodings than UTF-8) json decides."""
     data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
     if json_depth(data) > MAX_JSON_DEPTH:
         raise TooDeep(f"nests deeper than {MAX_JSON_DEPTH} levels")
-    try:
-        return json.loads(data)
-    except RecursionError:  # only if a caller is already deep in its own stack
-        raise TooDeep("nests too deep to decode") from None
+    with collector_paused():
+        try:
+            return _DECODER.decode(data)
+        except msgspec.DecodeError:
+            pass
+        try:
+            return json.loads(data)
+        except RecursionError:  # only if a caller is already deep in its own stack
+            raise TooDeep("nests too deep to decode") from None
+
