@@ -10,7 +10,6 @@ failure means to Avi or to GitHub stays with each.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
@@ -238,11 +237,6 @@ class Transport:
         servers echo what they were sent."""
         cookies = (cookie.value or "" for cookie in self._session.cookies)
         return mask(text, (*self._secrets, *cookies))
-
-
-def json_bytes(payload: Any) -> bytes | None:
-    """``payload`` as a request body for either service; None sends no body."""
-    return None if payload is None else json.dumps(payload).encode()
 
 
 def checked_base_url(url: str, what: str, credentials_hint: str) -> SplitResult:

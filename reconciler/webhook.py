@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from reconciler import http
 from reconciler.bounds import MIB, AnswerBounds
 from reconciler.errors import InputError, ReconcilerError
+from reconciler.json_body import json_body
 
 URL_VARIABLE: Final = "ROUTE_RECONCILER_WEBHOOK_URL"
 TIMEOUT_SECONDS: Final = 10.0
@@ -73,7 +74,7 @@ class Webhook:
                 "POST",
                 self._url,
                 label,
-                body=http.json_bytes(body),
+                body=json_body(body),
                 retryable=True,
                 no_answer=lambda why, attempts: (
                     f"{label}: no answer after {attempts} attempt(s) ({why})"

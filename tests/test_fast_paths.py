@@ -2,6 +2,8 @@
 
 - `parse_json` (msgspec, json deciding whatever msgspec refuses) decodes what `json.loads` does
   and refuses what it refuses;
+- `json_body` (orjson, json writing whatever orjson would write otherwise) writes the JSON that
+  `json.dumps` writes, or refuses it as json does;
 - the cycle collector's pause ends as it began.
 """
 
@@ -16,6 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reconciler.collector import collector_paused
+from reconciler.json_body import encoded, json_body
 from reconciler.json_depth import parse_json
 
 FAST = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -55,6 +58,19 @@ json_like = st.recursive(
     ),
     max_leaves=10,
 )
+
+
+@examples(600)
+@given(json_like)
+@example({"n": float("nan"), "route_id": "x"})
+@example([2**64, "\ud800"])
+@example({1: "a", None: "b"})
+def test_json_body_writes_what_json_writes(value):
+    expected = outcome(lambda: json.loads(json.dumps(value).encode()))
+    assert outcome(lambda: json.loads(encoded(value).data)) == expected
+    if value is not None:  # None is no body at all
+        assert outcome(lambda: json.loads(json_body(value))) == expected
+        assert json_body(encoded(value)) == encoded(value).data
 
 
 @st.composite

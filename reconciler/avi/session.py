@@ -22,6 +22,7 @@ import urllib3
 from reconciler import http
 from reconciler.avi.settings import AviSettings
 from reconciler.errors import ApiError
+from reconciler.json_body import json_body
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class AviSession:
     ) -> Any:
         """One API call: lazy login, one re-login on 401/419 (nothing was done), decoded JSON."""
         label = f"{method} {urlsplit(url).path}"
-        body = http.json_bytes(payload)
+        body = json_body(payload)
         if not self._logged_in:
             self._login()
         response = self._exchange(method, url, label, params, body, retryable=method == "GET")

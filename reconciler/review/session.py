@@ -18,6 +18,7 @@ import requests
 from reconciler import http
 from reconciler.bounds import PageTrail
 from reconciler.errors import ApiError
+from reconciler.json_body import json_body
 from reconciler.review.settings import GitHubSettings
 
 JsonObject = dict[str, Any]
@@ -93,7 +94,7 @@ class GitHubSession:
             url,
             label,
             params=params,
-            body=http.json_bytes(payload),
+            body=json_body(payload),
             retryable=method == "GET",
             no_answer=lambda why, attempts: _failure_text(
                 label, method, f"no answer from {self.transport.base_url} ({why})", attempts
