@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.addresses import IPNetwork
+from reconciler.addresses import IPAddress, IPNetwork
 from reconciler.prefixes import PrefixKey
 from reconciler.routes import Route, route_id
 
@@ -50,10 +50,16 @@ def owner_label(cluster: str) -> list[dict[str, str]]:
 
 def is_ours(entry: Any, cluster: str) -> bool:
     """Anything that is not exactly ours, including an entry that is not an object, is foreign."""
-    if not isinstance(entry, Mapping):
+    return _carries(entry, owner_label(cluster))
+
+
+def _carries(entry: Any, label: list[dict[str, str]]) -> bool:
+    """Whether ``entry``'s labels are exactly ``label``: compared on the entry as read, before
+    anything in it is parsed, since most entries of a shared VRF are foreign."""
+    if type(entry) is not dict and not isinstance(entry, Mapping):
         return False
     labels = entry.get("labels")
-    return isinstance(labels, list) and labels == owner_label(cluster)
+    return labels == label and isinstance(labels, list)
 
 
 def to_avi(route: Route, cluster: str) -> dict[str, Any]:
@@ -70,6 +76,9 @@ def to_avi(route: Route, cluster: str) -> dict[str, Any]:
 
 
 def classify(static_routes: Sequence[Mapping[str, Any]], cluster: str) -> LiveState:
+    """One pass: the label check first, then only ours are parsed; foreign entries are kept as
+    read, keyed by a prefix the C library reads."""
+    label = owner_label(cluster)
     ours: dict[IPNetwork, LiveRoute] = {}
     foreign: dict[PrefixKey, list[Mapping[str, Any]]] = {}
     foreign_ids: dict[str, Mapping[str, Any]] = {}
@@ -77,7 +86,7 @@ def classify(static_routes: Sequence[Mapping[str, Any]], cluster: str) -> LiveSt
     warnings: list[str] = []
     our_form = f"{cluster}."
     for index, entry in enumerate(static_routes):
-        if not is_ours(entry, cluster):
+        if not _carries(entry, label):
             key = _foreign_key(entry)
             if key is not None:
                 foreign.setdefault(key, []).append(entry)
@@ -85,7 +94,7 @@ def classify(static_routes: Sequence[Mapping[str, Any]], cluster: str) -> LiveSt
             if isinstance(held, str) and held.startswith(our_form):
                 foreign_ids.setdefault(held, entry)
             continue
-        parsed = _parse(entry)
+        parsed = parse_route(entry)
         if parsed is None:
             warnings.append(
                 f"static_routes[{index}] route_id {entry.get('route_id')!r} is labelled "
@@ -93,7 +102,7 @@ def classify(static_routes: Sequence[Mapping[str, Any]], cluster: str) -> LiveSt
             )
             continue
         prefix, next_hop = parsed
-        live_id = str(entry.get("route_id", ""))
+        live_id = _live_id(entry)
         live = LiveRoute(
             Route(prefix, next_hop, "", live_id),
             index,
@@ -111,9 +120,62 @@ def classify(static_routes: Sequence[Mapping[str, Any]], cluster: str) -> LiveSt
     return LiveState(ours, foreign, tuple(duplicates), tuple(warnings), foreign_ids)
 
 
-def _parse(
-    entry: Mapping[str, Any],
-) -> tuple[IPNetwork, ipaddress.IPv4Address | ipaddress.IPv6Address] | None:
+def held_routes(
+    static_routes: Sequence[Any], cluster: str
+) -> dict[IPNetwork, tuple[IPAddress, str]]:
+    """Our readable routes, the first of each prefix, as classify would find them: what the
+    answer to a write is checked against. Foreign entries are only skipped, never keyed."""
+    label = owner_label(cluster)
+    held: dict[IPNetwork, tuple[IPAddress, str]] = {}
+    for entry in static_routes:
+        if _carries(entry, label):
+            parsed = parse_route(entry)
+            if parsed is not None and parsed[0] not in held:
+                held[parsed[0]] = (parsed[1], _live_id(entry))
+    return held
+
+
+def _live_id(entry: Mapping[str, Any]) -> str:
+    return str(entry.get("route_id", ""))
+
+
+def parse_route(entry: Mapping[str, Any]) -> tuple[IPNetwork, IPAddress] | None:
+    """The prefix and next hop of one of our entries, or None when unreadable. Text in the
+    C library's canonical form (what we write) is read by it; anything else by ``ipaddress``,
+    whose verdict is the rule (host bits cleared, scope ids, the forms it refuses)."""
+    return _parse_canonical(entry) or _parse_any(entry)
+
+
+def _parse_canonical(entry: Mapping[str, Any]) -> tuple[IPNetwork, IPAddress] | None:
+    prefix, next_hop = entry.get("prefix"), entry.get("next_hop")
+    if type(prefix) is not dict or type(next_hop) is not dict:
+        return None
+    ip_addr, mask = prefix.get("ip_addr"), prefix.get("mask")
+    if type(ip_addr) is not dict or type(mask) is not int:
+        return None
+    network, hop = _canonical(ip_addr.get("addr")), _canonical(next_hop.get("addr"))
+    if network is None or hop is None or not 0 <= mask <= network[1]:
+        return None
+    network_type = ipaddress.IPv4Network if network[0] == 4 else ipaddress.IPv6Network
+    address_type = ipaddress.IPv4Address if hop[0] == 4 else ipaddress.IPv6Address
+    return network_type((network[2], mask), strict=False), address_type(hop[2])
+
+
+def _canonical(text: Any) -> tuple[int, int, int] | None:
+    """(version, bits, value) of an address whose text the C library writes back unchanged."""
+    if type(text) is not str:
+        return None
+    try:
+        version, bits, packed = _packed(text)
+    except (ValueError, OSError):
+        return None
+    family = socket.AF_INET if version == 4 else socket.AF_INET6
+    if socket.inet_ntop(family, packed) != text:
+        return None
+    return version, bits, int.from_bytes(packed, "big")
+
+
+def _parse_any(entry: Mapping[str, Any]) -> tuple[IPNetwork, IPAddress] | None:
     try:
         prefix = entry["prefix"]
         network = ipaddress.ip_network(
@@ -125,20 +187,26 @@ def _parse(
     return network, next_hop
 
 
+def _packed(address: Any) -> tuple[int, int, bytes]:
+    """The version, bit width and packed bytes of an address, read by the C library; raises
+    TypeError, ValueError or OSError for anything it cannot read."""
+    if ":" in address:
+        return 6, 128, socket.inet_pton(socket.AF_INET6, address)
+    return 4, 32, socket.inet_pton(socket.AF_INET, address)
+
+
 def _foreign_key(entry: Any) -> PrefixKey | None:
     """The prefix of a foreign route, only to compare it with ours: parsed in C, since a shared
     VRF holds tens of thousands of them and none is ever rewritten."""
     try:
         prefix = entry["prefix"]
         address, mask = prefix["ip_addr"]["addr"], int(prefix["mask"])
-        family, version, bits = (
-            (socket.AF_INET6, 6, 128) if ":" in address else (socket.AF_INET, 4, 32)
-        )
-        value = int.from_bytes(socket.inet_pton(family, address), "big")
+        version, bits, packed = _packed(address)
     except (KeyError, TypeError, ValueError, OSError):
         return None
     if not 0 <= mask <= bits:
         return None
+    value = int.from_bytes(packed, "big")
     return (version, value >> (bits - mask) << (bits - mask), mask)
 
 

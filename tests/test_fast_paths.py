@@ -4,13 +4,22 @@
   and refuses what it refuses;
 - `json_body` (orjson, json writing whatever orjson would write otherwise) writes the JSON that
   `json.dumps` writes, or refuses it as json does;
+- `classify` (the label compared on the entry as read, addresses read by the C library,
+  `ipaddress` for anything not in its canonical form) classifies live VRF entries of any shape
+  as the plain implementation did, and `held_routes` finds in a write's answer what
+  classifying it whole found;
 - the cycle collector's pause ends as it began.
 """
 
 from __future__ import annotations
 
 import gc
+import ipaddress
 import json
+import socket
+from collections import UserList
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -20,7 +29,11 @@ from hypothesis import strategies as st
 from reconciler.collector import collector_paused
 from reconciler.json_body import encoded, json_body
 from reconciler.json_depth import parse_json
+from reconciler.ownership import LABEL_KEY, classify, held_routes, owner_label, to_avi
+from reconciler.routes import Route, route_id
+from reconciler.vrf_update import actual_ours
 
+CLUSTER = "c"
 FAST = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -106,6 +119,203 @@ def decoded(decode: Any, data: bytes) -> tuple[str, Any]:
 @example(b'{"a": 1, "a": 2}')
 def test_parse_json_decodes_what_json_decodes(data):
     assert decoded(parse_json, data) == decoded(json.loads, data)
+
+
+# --- live VRF entries of any shape ---------------------------------------------------------
+
+
+def oracle_classify(static_routes: list[Any], cluster: str) -> dict[str, Any]:
+    """The classification before the fast paths, written plainly: labels read first, every
+    address of ours read by ipaddress, foreign prefixes by the C library."""
+    ours: dict[Any, tuple[Any, int, Any, bool]] = {}
+    foreign: dict[tuple[int, int, int], list[Any]] = {}
+    foreign_ids: dict[str, Any] = {}
+    duplicates, warnings = [], []
+    for index, entry in enumerate(static_routes):
+        labels = entry.get("labels") if isinstance(entry, Mapping) else None
+        if not (isinstance(labels, list) and labels == owner_label(cluster)):
+            key = oracle_foreign_key(entry)
+            if key is not None:
+                foreign.setdefault(key, []).append(entry)
+            held = entry.get("route_id") if isinstance(entry, dict) else None
+            if isinstance(held, str) and held.startswith(f"{cluster}."):
+                foreign_ids.setdefault(held, entry)
+            continue
+        try:
+            prefix = entry["prefix"]
+            network = ipaddress.ip_network(
+                f"{prefix['ip_addr']['addr']}/{int(prefix['mask'])}", strict=False
+            )
+            next_hop = ipaddress.ip_address(entry["next_hop"]["addr"])
+        except (KeyError, TypeError, ValueError):
+            warnings.append(
+                f"static_routes[{index}] route_id {entry.get('route_id')!r} is labelled "
+                f"{LABEL_KEY}={cluster} but unreadable; left untouched"
+            )
+            continue
+        live_id = str(entry.get("route_id", ""))
+        adopted = live_id != route_id(cluster, network)
+        live = (Route(network, next_hop, "", live_id), index, entry, adopted)
+        if network in ours:
+            duplicates.append(live)
+            warnings.append(
+                f"prefix {network} appears twice among our live routes (route ids "
+                f"{ours[network][0].route_id!r}, {live_id!r})"
+            )
+        else:
+            ours[network] = live
+    return {
+        "ours": ours,
+        "foreign": foreign,
+        "ids": foreign_ids,
+        "duplicates": duplicates,
+        "warnings": warnings,
+    }
+
+
+def oracle_foreign_key(entry: Any) -> tuple[int, int, int] | None:
+    try:
+        prefix = entry["prefix"]
+        address, mask = prefix["ip_addr"]["addr"], int(prefix["mask"])
+        family, bits = (socket.AF_INET6, 128) if ":" in address else (socket.AF_INET, 32)
+        value = int.from_bytes(socket.inet_pton(family, address), "big")
+    except (KeyError, TypeError, ValueError, OSError):
+        return None
+    if not 0 <= mask <= bits:
+        return None
+    return (4 if bits == 32 else 6, value >> (bits - mask) << (bits - mask), mask)
+
+
+def as_oracle(live: Any) -> dict[str, Any]:
+    def plain(lr: Any) -> tuple[Any, int, Any, bool]:
+        return (lr.route, lr.index, lr.raw, lr.adopted)
+
+    return {
+        "ours": {prefix: plain(lr) for prefix, lr in live.ours.items()},
+        "foreign": live.foreign,
+        "ids": live.foreign_ids,
+        "duplicates": [plain(lr) for lr in live.duplicates],
+        "warnings": list(live.warnings),
+    }
+
+
+# A few addresses often, so that entries repeat a prefix; any other address sometimes.
+FEW_ADDRESSES = [ipaddress.ip_address(a) for a in ("10.0.0.0", "10.0.0.7", "fd00::", "::1")]
+
+
+@st.composite
+def address_texts(draw: st.DrawFn) -> Any:
+    address = draw(st.one_of(st.sampled_from(FEW_ADDRESSES), st.ip_addresses()))
+    return draw(
+        st.sampled_from(
+            [
+                str(address),
+                str(address),
+                getattr(address, "exploded", str(address)),
+                str(address).upper(),
+                f"::ffff:{address}" if address.version == 4 else f"{address}%eth0",
+                "0" + str(address),
+                f" {address}",
+                f"{address}/8",
+                int(address),
+                None,
+                [str(address)],
+            ]
+        )
+    )
+
+
+masks = st.one_of(
+    st.integers(0, 32),
+    st.integers(-2, 130),
+    st.sampled_from(["24", " 24", "0x18", "", True, 24.0, 24.9, float("nan"), float("inf")]),
+    st.none(),
+)
+labels = st.one_of(
+    st.just(owner_label(CLUSTER)),
+    st.just(owner_label(CLUSTER)),
+    st.sampled_from(
+        [
+            None,
+            [],
+            [{"key": LABEL_KEY, "value": "c-eu"}],
+            [{"key": LABEL_KEY, "value": CLUSTER, "extra": 1}],
+            [{"key": LABEL_KEY, "value": CLUSTER}, {"key": "owner", "value": "x"}],
+            ({"key": LABEL_KEY, "value": CLUSTER},),
+            UserList(owner_label(CLUSTER)),  # equal to a list, but not one: not JSON's
+            {"key": LABEL_KEY, "value": CLUSTER},
+            "clustername=c",
+        ]
+    ),
+)
+route_ids = st.one_of(
+    st.sampled_from(["c.10.0.0.0_24", "c.fd00--_64", "c-5b0f6a3e-0", "legacy", "c."]),
+    st.text(max_size=6),
+    st.integers(),
+    st.none(),
+)
+
+
+@st.composite
+def route_entries(draw: st.DrawFn) -> Any:
+    """A route-like entry: usually well formed, sometimes missing or mangling any part."""
+    entry: dict[str, Any] = {
+        "route_id": draw(route_ids),
+        "prefix": {"ip_addr": {"addr": draw(address_texts()), "type": "V4"}, "mask": draw(masks)},
+        "next_hop": {"addr": draw(address_texts()), "type": "V4"},
+        "labels": draw(labels),
+    }
+    for key in draw(st.lists(st.sampled_from(["route_id", "prefix", "next_hop", "labels"]))):
+        entry.pop(key, None)
+    shape = draw(st.sampled_from(["dict", "dict", "dict", "mapping", "subclass", "odd prefix"]))
+    if shape == "mapping":
+        return MappingProxyType(entry)
+    if shape == "subclass":
+        return type("Entry", (dict,), {})(entry)
+    if shape == "odd prefix":
+        entry["prefix"] = draw(st.sampled_from([[], "10.0.0.0/24", {"ip_addr": "10.0.0.0"}, 5]))
+    return entry
+
+
+# Well-formed routes of ours on a few prefixes: a prefix held twice, by different next hops.
+ours_written = st.builds(
+    lambda prefix, hop, held_as: {**to_avi(Route(prefix, hop, "", held_as), CLUSTER)},
+    st.sampled_from([ipaddress.ip_network(p) for p in ("10.0.0.0/24", "fd00::/64")]),
+    st.sampled_from(FEW_ADDRESSES),
+    route_ids.filter(lambda held: isinstance(held, str)),
+)
+vrf_entries = st.one_of(
+    route_entries(), ours_written, st.none(), st.integers(), st.text(max_size=4), json_like
+)
+
+
+@examples(700)
+@given(st.lists(vrf_entries, max_size=12))
+def test_classify_agrees_with_the_plain_classification(static_routes):
+    expected = outcome(oracle_classify, static_routes, CLUSTER)
+    assert outcome(lambda: as_oracle(classify(static_routes, CLUSTER))) == expected
+    if expected[0] == "value":
+        plain = oracle_classify(static_routes, CLUSTER)["ours"]
+        held = {prefix: (live[0].next_hop, live[0].route_id) for prefix, live in plain.items()}
+        assert held_routes(static_routes, CLUSTER) == held
+
+
+def test_our_entries_read_back_as_the_routes_they_were_written_from():
+    pairs = [
+        ("10.0.1.0/24", "192.168.0.1"),
+        ("fd00:10:244:1::/64", "fd00::1"),
+        ("::ffff:0:0/96", "::ffff:1.2.3.4"),
+    ]
+    routes = []
+    for cidr, hop in pairs:
+        prefix = ipaddress.ip_network(cidr)
+        routes.append(Route(prefix, ipaddress.ip_address(hop), "", route_id(CLUSTER, prefix)))
+    live = classify([to_avi(route, CLUSTER) for route in routes], CLUSTER)
+    assert actual_ours(live) == {r.prefix: (r.next_hop, r.route_id) for r in routes}
+    assert not any(lr.adopted for lr in live.ours.values())
+
+
+# --- the collector resumes -----------------------------------------------------------------
 
 
 def test_the_collector_pause_ends_as_it_began_also_after_an_error():
