@@ -12,28 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from reconciler.applied_record import AppliedRecord, effective_base, still_pending
 from reconciler.avi.client import AviClient, VrfConflict
+from reconciler.collector import collector_paused
 from reconciler.errors import ApiError, GuardRefusal, InputError
 from reconciler.gitstore import GitStore, StoredRecord
 from reconciler.guards import ako_sync_guard, empty_target_guard, max_add_guard, max_delete_guard
 from reconciler.manifest import Manifest, manifest_path
 from reconciler.outcome import ApplyResult
-from reconciler.ownership import LiveState, classify
+from reconciler.ownership import LiveState, classify, held_routes
 from reconciler.plan import Change, Plan, selected_changes, three_way_plan
 from reconciler.policy import RoutePolicy, enforce
 from reconciler.routes import Route
-from reconciler.vrf_update import (
-    actual_ours,
-    expected_ours,
-    patch_bodies,
-    put_body,
-    rebuilt_static_routes,
-)
+from reconciler.vrf_update import VrfWrite, WriteMode, vrf_write
 
-WriteMode = Literal["put", "patch"]
 MAX_CONFLICT_RETRIES = 8
 
 
@@ -137,16 +131,19 @@ def plan_against(
 ) -> tuple[dict[str, Any], LiveState, Plan]:
     """A route the policy blocks is left as it is on Avi: never written, never deleted.
     `decommission`: the reason, when the target is a reviewed teardown."""
-    vrf_object = avi.get_vrf(vrf_uuid)
-    static_routes = vrf_object.get("static_routes") or []
-    if not isinstance(static_routes, list):
-        raise ApiError(
-            f"VRF {target.vrf}: static_routes is a {type(static_routes).__name__}, "
-            "not a list; refusing to plan from it"
+    with collector_paused():  # a VRF of 60,000 routes is a million objects: see collector.py
+        vrf_object = avi.get_vrf(vrf_uuid)
+        static_routes = vrf_object.get("static_routes") or []
+        if not isinstance(static_routes, list):
+            raise ApiError(
+                f"VRF {target.vrf}: static_routes is a {type(static_routes).__name__}, "
+                "not a list; refusing to plan from it"
+            )
+        live = classify(static_routes, target.cluster)
+        allowed, blocked = enforce(wanted, policy)
+        plan = three_way_plan(
+            target.cluster, target.vrf, base, allowed, live, blocked, decommission
         )
-    live = classify(static_routes, target.cluster)
-    allowed, blocked = enforce(wanted, policy)
-    plan = three_way_plan(target.cluster, target.vrf, base, allowed, live, blocked, decommission)
     return vrf_object, live, plan
 
 
@@ -196,33 +193,56 @@ def reconcile_vrf(
     decommission: str | None = None,
 ) -> ApplyResult:
     """Plan from a fresh read, guard, write, verify; on 412 start over from a new read, of the
-    base too when `reread_base` is given. `decommission`: the reviewed teardown's reason."""
+    base too when `reread_base` is given. `decommission`: the reviewed teardown's reason.
+    The cycle collector rests meanwhile: the VRF read and the answer are trees of a million
+    objects it would walk again and again (collector.py)."""
     for attempt in range(MAX_CONFLICT_RETRIES):
         if attempt and reread_base is not None:
             base = reread_base()
-        vrf_object, live, plan = plan_against(
-            avi, vrf_uuid, settings.target, base, wanted, settings.policy, decommission
-        )
-        result = ApplyResult("", plan, conflicts_retried=attempt)
-        changes = selected_changes(plan, settings.heal)
-        result.skipped_conflicts = [c for c in plan.changes if c.conflict and c not in changes]
-        unapplied = [b.route.prefix for b in plan.blocked]
-        unapplied += [change.prefix for change in result.skipped_conflicts]
-        planned_from = [lr.route for lr in live.ours.values()] if base is None else base
-        result.pending = still_pending(planned_from, wanted, unapplied)
-        _guard(plan, changes, live, len(wanted), settings)
-        if settings.dry_run or not changes:
+        with collector_paused():
+            result, write = _planned_write(avi, vrf_uuid, base, wanted, settings, decommission)
+            result.conflicts_retried = attempt
+            if write is None:
+                return result
+            try:
+                result.writes, stored = _send(avi, vrf_uuid, write)
+            except VrfConflict:
+                continue
+            result.applied = write.changes
+            result.last_modified = _verify(stored, settings.target, write)
             return result
-        try:
-            result.writes, stored = _write(avi, vrf_uuid, vrf_object, live, changes, settings)
-        except VrfConflict:
-            continue
-        result.applied = changes
-        result.last_modified = _verify(stored, settings.target, live, changes)
-        return result
     raise ApiError(
         f"VRF {settings.target.vrf}: still conflicting after {MAX_CONFLICT_RETRIES} re-reads "
         "(412); another writer is busy, rerun later"
+    )
+
+
+def _planned_write(
+    avi: AviClient,
+    vrf_uuid: str,
+    base: Sequence[Route] | None,
+    wanted: Sequence[Route],
+    settings: ApplySettings,
+    decommission: str | None,
+) -> tuple[ApplyResult, VrfWrite | None]:
+    """The plan from a fresh read, guarded, and the write it needs (None for a dry run or
+    nothing to do). The read is dropped on return: the write keeps nothing of it."""
+    vrf_object, live, plan = plan_against(
+        avi, vrf_uuid, settings.target, base, wanted, settings.policy, decommission
+    )
+    result = ApplyResult("", plan)
+    changes = selected_changes(plan, settings.heal)
+    result.skipped_conflicts = [c for c in plan.changes if c.conflict and c not in changes]
+    unapplied = [b.route.prefix for b in plan.blocked]
+    unapplied += [change.prefix for change in result.skipped_conflicts]
+    planned_from = [lr.route for lr in live.ours.values()] if base is None else base
+    result.pending = still_pending(planned_from, wanted, unapplied)
+    _guard(plan, changes, live, len(wanted), settings)
+    if settings.dry_run or not changes:
+        return result, None
+    target = settings.target
+    return result, vrf_write(
+        vrf_object, live, changes, target.cluster, target.vrf, settings.write_mode
     )
 
 
@@ -246,37 +266,21 @@ def _refuse(reason: str | None) -> None:
         raise GuardRefusal(f"apply refused: {reason}")
 
 
-def _write(
-    avi: AviClient,
-    vrf_uuid: str,
-    vrf_object: dict[str, Any],
-    live: LiveState,
-    changes: list[Change],
-    settings: ApplySettings,
-) -> tuple[int, dict[str, Any]]:
+def _send(avi: AviClient, vrf_uuid: str, write: VrfWrite) -> tuple[int, dict[str, Any]]:
     """How many writes, and the controller's answer to the last: the VRF as it stored it."""
-    cluster = settings.target.cluster
-    if settings.write_mode == "patch":
-        bodies = patch_bodies(live, changes, cluster)
-        writes: list[tuple[str, list[Any]]] = [("delete", list(bodies.delete)), ("add", bodies.add)]
-        sent = [(op, entries) for op, entries in writes if entries]
-        stored: dict[str, Any] = {}
-        for op, entries in sent:
-            stored = {}  # drop the previous answer, a whole VRF, before reading the next
-            stored = avi.patch_vrf(vrf_uuid, op, entries)
-        return len(sent), stored
-    static_routes = rebuilt_static_routes(
-        vrf_object.get("static_routes") or [], live, changes, cluster
-    )
-    return 1, avi.put_vrf(vrf_uuid, put_body(vrf_object, static_routes, settings.target.vrf))
+    if write.put is not None:
+        return 1, avi.put_vrf(vrf_uuid, write.put)
+    stored: dict[str, Any] = {}
+    for op, entries in write.patches:
+        stored = {}  # drop the previous answer, a whole VRF, before reading the next
+        stored = avi.patch_vrf(vrf_uuid, op, entries)
+    return len(write.patches), stored
 
 
-def _verify(after: dict[str, Any], target: Target, live: LiveState, changes: list[Change]) -> str:
+def _verify(after: dict[str, Any], target: Target, write: VrfWrite) -> str:
     """Checked on the controller's answer to the last write, the VRF as it stored it: a
     separate read-back would cost another transfer of the whole VRF."""
-    if actual_ours(classify(after.get("static_routes") or [], target.cluster)) != expected_ours(
-        live, changes
-    ):
+    if held_routes(after.get("static_routes") or [], target.cluster) != write.expected:
         raise ApiError(
             f"VRF {target.vrf}: after the write, Avi does not hold the intended routes; "
             "another writer changed them, or the write was partly lost: run plan"

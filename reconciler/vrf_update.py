@@ -4,19 +4,28 @@ PUT keeps every entry it does not change exactly where it was and as it was read
 shape (foreign routes, even a ``null``, are never dropped or reordered), replaces updated
 entries in place, drops deleted ones and appends new ones in canonical order; it goes only with
 the ``_last_modified`` read, the one thing that makes a concurrent write fail it. PATCH deletes
-entries exactly as read, then adds.
+entries exactly as read, then adds: an update costs exactly two writes however many routes
+change (an id can be added only once the entry holding it is gone), a pure addition or deletion
+one.
+
+A write keeps nothing of the VRF read: its PUT body is encoded at once, and the answer is checked
+only against our routes as they must be. So a 60,000-route VRF is never held as objects twice
+(the read and the controller's answer) beside its body.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from reconciler.addresses import IPAddress, IPNetwork
 from reconciler.errors import ApiError
+from reconciler.json_body import EncodedJson, encoded
 from reconciler.ownership import LiveState, to_avi
 from reconciler.plan import Change
+
+WriteMode = Literal["put", "patch"]
 
 RawRoute = Mapping[str, Any]
 _DELETED: Final = object()  # marks an entry of ours the write drops, unlike a foreign ``null``
@@ -26,6 +35,36 @@ _DELETED: Final = object()  # marks an entry of ours the write drops, unlike a f
 class PatchBodies:
     delete: list[RawRoute]
     add: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class VrfWrite:
+    """One attempt's write: a PUT body, or the PATCH operations it needs in order; and our
+    routes as the controller's answer must hold them."""
+
+    changes: list[Change]
+    expected: dict[IPNetwork, tuple[IPAddress, str]]
+    put: EncodedJson | None = None
+    patches: tuple[tuple[str, list[Any]], ...] = ()
+
+
+def vrf_write(
+    vrf_object: Mapping[str, Any],
+    live: LiveState,
+    changes: list[Change],
+    cluster: str,
+    vrf: str,
+    mode: WriteMode,
+) -> VrfWrite:
+    expected = expected_ours(live, changes)
+    if mode == "patch":
+        bodies = patch_bodies(live, changes, cluster)
+        operations = (("delete", list(bodies.delete)), ("add", list(bodies.add)))
+        return VrfWrite(changes, expected, patches=tuple(op for op in operations if op[1]))
+    static_routes = rebuilt_static_routes(
+        vrf_object.get("static_routes") or [], live, changes, cluster
+    )
+    return VrfWrite(changes, expected, put=encoded(put_body(vrf_object, static_routes, vrf)))
 
 
 def rebuilt_static_routes(

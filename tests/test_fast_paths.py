@@ -8,7 +8,8 @@
   `ipaddress` for anything not in its canonical form) classifies live VRF entries of any shape
   as the plain implementation did, and `held_routes` finds in a write's answer what
   classifying it whole found;
-- the cycle collector's pause ends as it began.
+- a write keeps nothing of the VRF it was made from, and the cycle collector's pause ends as it
+  began.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from reconciler.collector import collector_paused
 from reconciler.json_body import encoded, json_body
 from reconciler.json_depth import parse_json
 from reconciler.ownership import LABEL_KEY, classify, held_routes, owner_label, to_avi
+from reconciler.plan import selected_changes, three_way_plan
 from reconciler.routes import Route, route_id
-from reconciler.vrf_update import actual_ours
+from reconciler.vrf_update import actual_ours, vrf_write
 
 CLUSTER = "c"
 FAST = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -315,7 +317,45 @@ def test_our_entries_read_back_as_the_routes_they_were_written_from():
     assert not any(lr.adopted for lr in live.ours.values())
 
 
-# --- the collector resumes -----------------------------------------------------------------
+# --- a write keeps nothing of the read, and the collector resumes -------------------------------
+
+
+def reachable_ids(root: Any) -> set[int]:
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        stack.extend(gc.get_referents(item))
+    return seen
+
+
+@pytest.mark.parametrize("mode", ["put", "patch"])
+def test_a_write_keeps_no_foreign_entry_of_the_vrf_read(mode):
+    prefixes = [ipaddress.ip_network(f"10.0.{i}.0/24") for i in range(3)]
+    hop, moved = ipaddress.ip_address("192.168.0.1"), ipaddress.ip_address("192.168.0.2")
+    foreign = [
+        {
+            "route_id": f"legacy-{i}",
+            "prefix": {"ip_addr": {"addr": f"172.16.{i}.0", "type": "V4"}, "mask": 24},
+            "next_hop": {"addr": "10.9.9.9", "type": "V4"},
+        }
+        for i in range(3)
+    ]
+    ours = [to_avi(Route(p, hop, "", route_id(CLUSTER, p)), CLUSTER) for p in prefixes[:2]]
+    vrf = {"uuid": "vrf-1", "_last_modified": "1", "static_routes": [*foreign, *ours]}
+    live = classify(vrf["static_routes"], CLUSTER)
+    target = [
+        Route(prefixes[0], moved, "n", route_id(CLUSTER, prefixes[0])),
+        Route(prefixes[2], hop, "n", route_id(CLUSTER, prefixes[2])),
+    ]
+    changes = selected_changes(three_way_plan(CLUSTER, "global", None, target, live), True)
+    write = vrf_write(vrf, live, changes, CLUSTER, "global", mode)
+    kept = reachable_ids(write)
+    assert not {id(entry) for entry in foreign} & kept
+    assert id(vrf) not in kept and id(vrf["static_routes"]) not in kept
 
 
 def test_the_collector_pause_ends_as_it_began_also_after_an_error():

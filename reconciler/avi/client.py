@@ -14,6 +14,7 @@ from reconciler.avi.session import AviSession, VrfConflict
 from reconciler.avi.settings import AviSettings
 from reconciler.bounds import PageTrail
 from reconciler.errors import ApiError, InputError
+from reconciler.json_body import EncodedJson
 
 __all__ = ["AviClient", "AviSettings", "VrfConflict"]
 
@@ -57,8 +58,9 @@ class AviClient:
     def get_vrf(self, uuid: str) -> JsonObject:
         return _expect_object(self._session.call("GET", self._vrf_url(uuid)), f"GET VRF {uuid}")
 
-    def put_vrf(self, uuid: str, body: JsonObject) -> JsonObject:
-        """Write the whole VRF; a stale ``_last_modified`` in ``body`` raises VrfConflict."""
+    def put_vrf(self, uuid: str, body: JsonObject | EncodedJson) -> JsonObject:
+        """Write the whole VRF; a stale ``_last_modified`` in ``body`` raises VrfConflict. An
+        encoded body lets the caller drop the VRF it came from before the answer arrives."""
         return _expect_object(
             self._session.call("PUT", self._vrf_url(uuid), payload=body), f"PUT VRF {uuid}"
         )
