@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from world import FOREIGN
 
 from reconciler.sim.avi import static_route
@@ -12,6 +13,7 @@ W1 = "10.0.1.0/24 192.168.10.11 w1"
 W2 = "10.0.2.0/24 192.168.10.12 w2"
 W3 = "10.0.3.0/24 192.168.10.13 w3"
 W1_MOVED = "10.0.1.0/24 192.168.10.21 w1"
+W2_MOVED = "10.0.2.0/24 192.168.10.22 w2"
 
 
 def test_apply_reaches_the_reviewed_state_with_one_write_then_none(world):
@@ -176,6 +178,33 @@ def test_patch_mode_sends_only_our_changed_routes(world):
     patches = [r for r in world.avi.writes if r.method == "PATCH"]
     assert len(patches) == 2 and sum(r.body_length for r in patches) < 1024
     assert world.ours()["10.0.1.0/24"][0] == "192.168.10.21"
+    assert world.foreign() == FOREIGN
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "writes"),
+    [
+        ((W1, W2), (W1_MOVED, W2_MOVED), 2),
+        ((W1, W2), (W1_MOVED, W2_MOVED, W3), 2),
+        ((W1,), (W1, W2, W3), 1),
+        ((W1, W2, W3), (W1,), 1),
+    ],
+    ids=["updates", "updates-and-an-addition", "additions", "deletions"],
+)
+def test_patch_mode_costs_two_writes_for_any_update_and_one_for_a_pure_add_or_delete(
+    world, first, then, writes
+):
+    """An id can be added only once the entry holding it is gone: delete, then add."""
+    world.reviewed(*first)
+    world.cli("apply", "--write-mode", "patch")
+    world.reviewed(*then)
+    world.avi.clear_requests()
+    code, _, err = world.cli("apply", "--write-mode", "patch")
+    assert code == 2, err
+    assert [r.method for r in world.avi.writes] == ["PATCH"] * writes
+    assert {prefix: hop for prefix, (hop, _) in world.ours().items()} == {
+        route.split()[0]: route.split()[1] for route in then
+    }
     assert world.foreign() == FOREIGN
 
 
