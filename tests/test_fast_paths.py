@@ -144,10 +144,8 @@ def oracle_classify(static_routes: list[Any], cluster: str) -> dict[str, Any]:
                 foreign_ids.setdefault(held, entry)
             continue
         try:
-            prefix = entry["prefix"]
-            network = ipaddress.ip_network(
-                f"{prefix['ip_addr']['addr']}/{int(prefix['mask'])}", strict=False
-            )
+            text = f"{entry['prefix']['ip_addr']['addr']}/{int(entry['prefix']['mask'])}"
+            network = ipaddress.ip_network(text, strict=False)
             next_hop = ipaddress.ip_address(entry["next_hop"]["addr"])
         except (KeyError, TypeError, ValueError):
             warnings.append(
