@@ -116,6 +116,8 @@ def decoded(decode: Any, data: bytes) -> tuple[str, Any]:
 @examples(800)
 @given(st.one_of(json_texts(), st.binary(max_size=40)))
 @example(b"123456789012345678901234567890")
+@example(b"1" * 4300)  # the most digits Python converts
+@example(b"1" * 4301)
 @example(b'[NaN, Infinity, -Infinity, 1e400, "\\ud800"]')
 @example(b'"\xed\xa0\x80"')
 @example(b'{"a": 1, "a": 2}')
