@@ -504,7 +504,25 @@ class PlanApply(RuleBasedStateMachine):
         assert now == expected_ours(live, changes), "the write differs from what verify expects"
         was = actual_ours(live)
         blocked = {entry.route.prefix for entry in plan.blocked}
-        assert blocked == oracle_blocked(self.target, before), "blocked other than the README says"
+        # README: a route whose id our route for another prefix holds waits for that route's
+        # rewrite, and is blocked when nothing rewrites it (that prefix unchanged, or blocked).
+        held_back = {
+            entry.route.prefix
+            for entry in plan.blocked
+            if "is held on Avi by our route for" in entry.reason
+        }
+        assert blocked - held_back == oracle_blocked(self.target, before), (
+            "blocked other than the README says"
+        )
+        holders = {
+            entry["route_id"]: entry_prefix(entry) for entry in before if oracle_is_ours(entry)
+        }
+        rewritten = {change.prefix for change in plan.changes}
+        for prefix in held_back:
+            holder = holders.get(route_id(CLUSTER, prefix))
+            assert holder not in (None, prefix) and holder not in rewritten, (
+                f"{prefix}: held back, but no route of ours that stays holds its id"
+            )
         wanted = {
             r.prefix: (r.next_hop, r.route_id) for r in self.target if r.prefix not in blocked
         }
