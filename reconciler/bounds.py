@@ -7,7 +7,9 @@ each answer whole, within the bounds of the call in progress, before anyone sees
 timeout restarts with every byte, so only a deadline for the whole request stops a server that
 dribbles its answer; and a body is refused as soon as it passes the limit, before it fills the
 memory. A caller sets the bounds of one request with ``bounded_call``; outside one, the pools
-behave as urllib3's own.
+behave as urllib3's own. A call also counts the requests its connections wrote whole: a request
+cut before its last byte never reached the server, while one written whole may yet be handled
+after the client gave up on it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import urllib3
+from urllib3.connection import HTTPConnection
 from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.response import BaseHTTPResponse, HTTPResponse
 
@@ -71,6 +74,7 @@ class BoundedCall:
     def __init__(self, bounds: AnswerBounds) -> None:
         self.bounds = bounds
         self.expired = False
+        self.requests_written = 0  # requests whose every byte went out (a redirect's too)
         self._expires = time.monotonic() + bounds.deadline
         self._lock = threading.Lock()
         self._finished = False
@@ -135,6 +139,16 @@ def bounded_call(bounds: AnswerBounds) -> Iterator[BoundedCall]:
     finally:
         call._finish()
         _active.call = outer
+
+
+class _CountedConnection(HTTPConnection):
+    """A connection that tells the call in progress when a request of its went out whole."""
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        super().request(*args, **kwargs)
+        call: BoundedCall | None = getattr(_active, "call", None)
+        if call is not None:
+            call.requests_written += 1
 
 
 class _BoundedPool(HTTPConnectionPool):
@@ -212,7 +226,11 @@ def _read_whole(response: HTTPResponse, max_bytes: int) -> bytes:
 def _bounded(pool_class: type[HTTPConnectionPool]) -> type[HTTPConnectionPool]:
     if issubclass(pool_class, _BoundedPool):
         return pool_class
-    return type(f"Bounded{pool_class.__name__}", (_BoundedPool, pool_class), {})
+    connection = pool_class.ConnectionCls
+    counted = type(f"Counted{connection.__name__}", (_CountedConnection, connection), {})
+    return type(
+        f"Bounded{pool_class.__name__}", (_BoundedPool, pool_class), {"ConnectionCls": counted}
+    )
 
 
 def bound_pools(manager: urllib3.PoolManager) -> None:

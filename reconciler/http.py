@@ -77,7 +77,8 @@ class _BoundedAdapter(HTTPAdapter):
 
 class Transport:
     """One ``requests`` session with one service; ``requests_made`` and ``bytes_sent`` count
-    every attempt.
+    every attempt, ``requests_written`` the attempts that went out whole (a server may act on
+    those, answered or not, and on no other).
 
     ``verify`` is passed on each request because a session-level one loses to
     REQUESTS_CA_BUNDLE. ``fresh_headers`` is asked before every attempt, for a header that
@@ -110,6 +111,7 @@ class Transport:
         self._follow_redirects = follow_redirects
         self._fresh_headers = fresh_headers
         self.requests_made = 0
+        self.requests_written = 0
         self.bytes_sent = 0
 
     @property
@@ -136,16 +138,19 @@ class Transport:
         self.bytes_sent += len(body or b"")
         started = time.monotonic()
         with bounded_call(self.bounds) as call:
-            response = self._session.request(
-                method,
-                url,
-                params=params,
-                data=body,
-                headers=headers,
-                timeout=call.timeouts(),
-                verify=self._verify,
-                allow_redirects=self._follow_redirects,
-            )
+            try:
+                response = self._session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=body,
+                    headers=headers,
+                    timeout=call.timeouts(),
+                    verify=self._verify,
+                    allow_redirects=self._follow_redirects,
+                )
+            finally:
+                self.requests_written += call.requests_written
         logger.debug(
             "%s %s -> HTTP %d in %.3f s",
             method,

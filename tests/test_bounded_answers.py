@@ -9,8 +9,10 @@ would wait the whole 20 s and then fail differently.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from helpers import (
 from reconciler.avi.client import AviClient, AviSettings
 from reconciler.bounds import AnswerBounds
 from reconciler.errors import ApiError
+from reconciler.http import RetryPolicy, Transport
 from reconciler.ipam.kube import KUBE_BOUNDS, KubeSource
 from reconciler.ipam.kubeconfig import api_client
 from reconciler.json_depth import MAX_JSON_DEPTH, json_depth, parse_json
@@ -124,6 +127,48 @@ def test_avi_write_dribbled_is_cut_and_its_outcome_unknown(avi: AviSim) -> None:
         cut = r"mid-write \(no complete answer within .* s .*outcome is unknown"
         with pytest.raises(ApiError, match=cut):
             client.put_vrf(uuid, read)
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """The URL of a server that takes connections and never reads a byte of them: its kernel
+    holds what fits in a small buffer, and a client writing more blocks for ever."""
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before listen(): inherited
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def test_a_request_is_written_once_its_last_byte_went_out(silent_server: str) -> None:
+    """What a server can act on: a request the deadline cut before its last byte went out never
+    reached the server, one written whole did (if unanswered)."""
+    transport = Transport(
+        silent_server,
+        headers={},
+        verify=True,
+        bounds=AnswerBounds(DEADLINE, SMALL, 5),
+        retry=RetryPolicy(0, 0.0),
+        secrets=(),
+        tls_hint="",
+        follow_redirects=False,
+    )
+    def put(path: str, body: bytes) -> None:
+        with pytest.raises(ApiError, match="no answer"):
+            transport.send(
+                "PUT",
+                f"{silent_server}/{path}",
+                f"PUT {path}",
+                body=body,
+                retryable=False,
+                no_answer=lambda why, attempts: f"no answer ({why})",
+            )
+
+    with contextlib.closing(transport):
+        put("big", bytes(64 * 1024 * 1024))
+        assert (transport.requests_made, transport.requests_written) == (1, 0)
+        put("small", b"{}")
+        assert (transport.requests_made, transport.requests_written) == (2, 1)
 
 
 @pytest.mark.parametrize("case", sorted(TOO_LARGE))

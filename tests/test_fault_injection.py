@@ -315,13 +315,14 @@ def drain_faults(avi: AviSim, probe: requests.Session, methods: set[str]) -> Non
             raise AssertionError(f"faults on {method} do not run out")
 
 
-def wait_until_handled(avi: AviSim, sent: int) -> None:
-    """Wait until the stand-in has handled every request the client sent, including those the
-    client gave up on: a held write still lands, and must land before the VRF is checked."""
-    deadline = time.monotonic() + QUIET_DEADLINE
-    while len(avi.requests) < sent:
-        assert time.monotonic() < deadline, f"{sent - len(avi.requests)} request(s) never handled"
-        time.sleep(0.001)
+def wait_until_handled(avi: AviSim, received_before: int, written: int) -> None:
+    """Wait until the stand-in has handled every request the client wrote whole, including those
+    the client gave up on: a held write still lands, and must land before the VRF is checked.
+    A request the client's deadline cut before its last byte went out never reached the
+    controller. Nothing else talks to the controller during a cycle, so it received exactly what
+    the client wrote."""
+    received = avi.wait_until_handled(received_before + written, QUIET_DEADLINE) - received_before
+    assert received == written, f"the controller received {received} request(s), {written} written"
 
 
 # --- reading the VRF -----------------------------------------------------------------------
@@ -542,7 +543,7 @@ def test_randomised_faults_never_touch_foreign_routes_nor_write_from_a_stale_rea
                 avi.vrf(vrf_uuid)["static_routes"],
             )
             avi.clear_requests()
-            sent_before = client.requests_made
+            written_before, received_before = client.requests_written, avi.requests_received
             faulted: set[str] = set()
             if rng.random() > 0.1:
                 faults = rng.choices(
@@ -557,7 +558,7 @@ def test_randomised_faults_never_touch_foreign_routes_nor_write_from_a_stale_rea
                 concurrent = concurrent_writer(avi, foreign, cycle, write, rng)
                 faulted.add(concurrent.held)
             run_cycle(cycle, avi, client, vrf_uuid, settings, concurrent)
-            wait_until_handled(avi, client.requests_made - sent_before)
+            wait_until_handled(avi, received_before, client.requests_written - written_before)
             handled = avi.requests
             statuses.update(r.status for r in handled)
             writes = sum(1 for r in handled if r.method in ("PUT", "PATCH") and r.status == 200)

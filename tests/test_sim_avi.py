@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -441,6 +442,55 @@ def test_dropped_connection_with_or_without_the_write(sim: AviSim, after_write: 
         session.put(vrf_url(sim, vrf["uuid"]), json={**vrf, "static_routes": [route(1)]})
     assert (global_vrf(sim)["static_routes"] == [route(1)]) is after_write
     assert sim.requests[-1].status == 0
+
+
+def raw_request(sim: AviSim, data: bytes) -> bytes:
+    """Write ``data`` on a fresh connection, hang up our side, and read until the stand-in hangs
+    up: by then it has done all it will with the bytes."""
+    address = urlsplit(sim.url)
+    with socket.create_connection((address.hostname, address.port), timeout=10) as raw:
+        raw.sendall(data)
+        raw.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+        return answer
+
+
+CUT_SHORT = {
+    "header block": b"GET /api/cloud HTTP/1.1\r\nHost: avi\r\nX-Avi-Version: 22.1.3\r\n",
+    "body": b"PUT /api/vrfcontext/x HTTP/1.1\r\nHost: avi\r\nContent-Length: 100\r\n\r\n{\"a",
+}
+
+
+@pytest.mark.parametrize("where", sorted(CUT_SHORT))
+def test_a_request_cut_short_by_a_hang_up_is_not_handled(sim: AviSim, where: str) -> None:
+    """A server acts on no part of a request: a client whose deadline cut it never reached it."""
+    assert raw_request(sim, CUT_SHORT[where]) == b""
+    assert (sim.requests, sim.requests_received) == ([], 0)
+    whole = raw_request(sim, b"GET /api/cloud HTTP/1.1\r\nHost: avi\r\n\r\n")
+    assert whole.startswith(b"HTTP/1.1 401 ")
+    assert (len(sim.requests), sim.requests_received) == (1, 1)
+
+
+def test_a_write_its_client_gave_up_on_is_handled_and_waited_for(sim: AviSim) -> None:
+    session = login(sim)
+    vrf = global_vrf(sim)
+    received = sim.requests_received
+    hold = sim.hold(method="PUT")
+    with pytest.raises(requests.Timeout):
+        body = {**vrf, "static_routes": [route(1)]}
+        session.put(vrf_url(sim, vrf["uuid"]), json=body, timeout=(10, 0.01))
+    session.close()  # the client is gone; its request came in whole
+    hold.wait_until_arrived()
+    still = f"{received + 1} of {received + 1} request(s) came in within 0.01 s, 1 of them still"
+    with pytest.raises(TimeoutError, match=re.escape(still)):
+        sim.wait_until_handled(received + 1, timeout=0.01)  # held: not handled however long
+    assert global_vrf(sim)["static_routes"] == []
+    hold.release()
+    assert sim.wait_until_handled(received + 1, timeout=10) == received + 1
+    assert global_vrf(sim)["static_routes"] == [route(1)]
+    assert sim.requests[-1].status == 200
 
 
 def test_412_storm_hits_writes_only(sim: AviSim) -> None:

@@ -45,6 +45,11 @@ class AviClient:
         return self._session.transport.requests_made
 
     @property
+    def requests_written(self) -> int:
+        """The requests that went out whole: the controller handles each, answered or not."""
+        return self._session.transport.requests_written
+
+    @property
     def bytes_sent(self) -> int:
         return self._session.transport.bytes_sent
 

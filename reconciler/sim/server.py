@@ -1,18 +1,23 @@
 """The HTTP side the stand-ins (Avi, GitHub, Kubernetes) share, so their modules hold only the
 protocol they imitate: serving on 127.0.0.1 from a daemon thread, the request log that tests
 assert on, and injected faults that run out after a number of requests.
+
+A request counts once it came in whole (request line, header block and body): the stand-in then
+handles it even when its client has given up, as a controller does, and a test can wait until
+every request that came in has been handled. One cut short by a hang-up is not handled at all.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import socket
 import ssl
 import sys
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -108,6 +113,28 @@ class Faults(Generic[AnyFault]):
         return None
 
 
+class _RequestReader(io.BufferedIOBase):
+    """A connection's reader that notes whether the last line it read was cut by the end of the
+    stream: http.server takes a header block cut that way for a whole one."""
+
+    def __init__(self, reader: io.BufferedIOBase) -> None:
+        super().__init__()
+        self._reader = reader
+        self.line_cut = False
+
+    def readline(self, size: int | None = -1) -> bytes:
+        line = self._reader.readline(size)
+        self.line_cut = not line.endswith(b"\n")
+        return line
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._reader.read(size)
+
+    def close(self) -> None:
+        self._reader.close()
+        super().close()
+
+
 class Handler(BaseHTTPRequestHandler):
     """Thin HTTP adapter: read the request, let the stand-in answer, write the reply."""
 
@@ -115,10 +142,27 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as clients' connection pools expect
     disable_nagle_algorithm = True  # headers and body go out in two writes; don't delay the body
 
-    def _serve(self) -> None:
+    def setup(self) -> None:
+        super().setup()
+        self._reader = _RequestReader(self.rfile)
+        self.rfile = self._reader
+
+    def _whole_body(self) -> bytes | None:
+        """The body, or None when the client hung up before the end of the header block or of
+        the body: a server acts on no part of a request."""
+        if self._reader.line_cut:
+            return None
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        reply = self.server.stand_in._respond(self.command, self.path, self.headers, body)
+        return body if len(body) == length else None
+
+    def _serve(self) -> None:
+        body = self._whole_body()
+        if body is None:
+            self.close_connection = True
+            return
+        with self.server.stand_in._handling():
+            reply = self.server.stand_in._respond(self.command, self.path, self.headers, body)
         if reply is None:
             self.close_connection = True
             return
@@ -177,6 +221,9 @@ class StandInServer(ABC, Generic[Record]):
         self._thread: threading.Thread | None = None
         self._records_lock = threading.Lock()
         self._records: list[Record] = []
+        self._progress = threading.Condition()  # guards the two counts below
+        self._received = 0  # requests that came in whole
+        self._handled = 0  # of those, the ones handled (answered or dropped)
 
     @abstractmethod
     def _respond(self, method: str, target: str, headers: Message, body: bytes) -> Reply | None:
@@ -229,6 +276,39 @@ class StandInServer(ABC, Generic[Record]):
     def _record(self, record: Record) -> None:
         with self._records_lock:
             self._records.append(record)
+
+    @property
+    def requests_received(self) -> int:
+        """Requests that came in whole since the start."""
+        with self._progress:
+            return self._received
+
+    def wait_until_handled(self, received: int, timeout: float) -> int:
+        """Wait until ``received`` requests have come in whole since the start and each that came
+        in has been handled; returns how many came in. A request a client wrote whole is in, or
+        in a socket buffer on its way in; one it gave up on is still handled, and a test looking
+        at the stand-in's state must wait for it."""
+        with self._progress:
+            if not self._progress.wait_for(
+                lambda: self._received >= received and self._handled == self._received, timeout
+            ):
+                raise TimeoutError(
+                    f"{self._what}: {self._received} of {received} request(s) came in within "
+                    f"{timeout:g} s, {self._received - self._handled} of them still being handled"
+                )
+            return self._received
+
+    @contextlib.contextmanager
+    def _handling(self) -> Iterator[None]:
+        """One request that came in whole, while it is handled."""
+        with self._progress:
+            self._received += 1
+        try:
+            yield
+        finally:
+            with self._progress:
+                self._handled += 1
+                self._progress.notify_all()
 
     def _bind(self) -> _Server:
         """Open the listening socket, if not yet open; a stand-in that needs its URL before
