@@ -169,7 +169,7 @@ class _BoundedPool(HTTPConnectionPool):
         kwargs["preload_content"] = False
         response = super().urlopen(method, url, *args, **kwargs)
         assert isinstance(response, HTTPResponse)
-        call.attach(response.shutdown)
+        call.attach(functools.partial(_hang_up_answer, response))
         body = _read_whole(response, call.bounds.max_bytes)
         headers = urllib3.HTTPHeaderDict(response.headers)
         for name in _REPLACED_HEADERS:
@@ -196,6 +196,13 @@ def _shut_down(connection: Any) -> None:
     sock = getattr(connection, "sock", None)
     if sock is not None:
         socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _hang_up_answer(response: HTTPResponse) -> None:
+    """The answer's shutdown; once it was read whole, urllib3 refuses (its connection is back in
+    the pool) and the connection's own hang-up does it."""
+    with contextlib.suppress(RuntimeError):
+        response.shutdown()
 
 
 def _read_whole(response: HTTPResponse, max_bytes: int) -> bytes:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import requests
+import urllib3
 from helpers import (
     avi_settings,
     cilium_config,
@@ -29,7 +30,7 @@ from helpers import (
 )
 
 from reconciler.avi.client import AviClient, AviSettings
-from reconciler.bounds import AnswerBounds
+from reconciler.bounds import AnswerBounds, NoTimelyAnswer, bound_pools, bounded_call
 from reconciler.errors import ApiError
 from reconciler.http import RetryPolicy, Transport
 from reconciler.ipam.kube import KUBE_BOUNDS, KubeSource
@@ -153,6 +154,7 @@ def test_a_request_is_written_once_its_last_byte_went_out(silent_server: str) ->
         tls_hint="",
         follow_redirects=False,
     )
+
     def put(path: str, body: bytes) -> None:
         with pytest.raises(ApiError, match="no answer"):
             transport.send(
@@ -169,6 +171,22 @@ def test_a_request_is_written_once_its_last_byte_went_out(silent_server: str) ->
         assert (transport.requests_made, transport.requests_written) == (1, 0)
         put("small", b"{}")
         assert (transport.requests_made, transport.requests_written) == (2, 1)
+
+
+def test_a_deadline_passing_after_the_answer_was_read_is_late_without_a_thread_error(
+    avi: AviSim,
+) -> None:
+    """The timer may fire after the answer was read whole and its connection went back to the
+    pool (a loaded machine): the hang-up then must not fail in the timer thread."""
+    manager = urllib3.PoolManager()
+    bound_pools(manager)
+    hung_up = False
+    with pytest.raises(NoTimelyAnswer), bounded_call(AnswerBounds(60, SMALL, 5)) as call:
+        assert manager.request("GET", f"{avi.url}/api/cloud").status == 401
+        call._expire()  # what the timer thread runs when the deadline passes, now
+        hung_up = True
+    manager.clear()
+    assert hung_up, "the hang-up failed"
 
 
 @pytest.mark.parametrize("case", sorted(TOO_LARGE))

@@ -459,7 +459,7 @@ def raw_request(sim: AviSim, data: bytes) -> bytes:
 
 CUT_SHORT = {
     "header block": b"GET /api/cloud HTTP/1.1\r\nHost: avi\r\nX-Avi-Version: 22.1.3\r\n",
-    "body": b"PUT /api/vrfcontext/x HTTP/1.1\r\nHost: avi\r\nContent-Length: 100\r\n\r\n{\"a",
+    "body": b'PUT /api/vrfcontext/x HTTP/1.1\r\nHost: avi\r\nContent-Length: 100\r\n\r\n{"a',
 }
 
 
