@@ -213,9 +213,10 @@ def drift_edit(avi: AviSim, rng: random.Random) -> None:
         routes = list(static_routes)
         ours = [i for i, entry in enumerate(routes) if oracle_is_ours(entry)]
         action = rng.choice(["hop", "delete", "add"]) if ours else "add"
-        if action == "add":
+        if action == "add":  # on a prefix of no route of ours, with an id no route holds
             taken = {entry_prefix(routes[i]) for i in ours}
-            free = [p for p in PREFIXES if p not in taken]
+            ids = {entry["route_id"] for entry in routes}
+            free = [p for p in PREFIXES if p not in taken and route_id(CLUSTER, p) not in ids]
             if free:
                 prefix = rng.choice(free)
                 routes.append(
