@@ -22,8 +22,8 @@ from helpers import (
     write_objects,
 )
 
-from reconciler.cli.console import report_unexpected
-from reconciler.sim.avi import AviSim
+from reconciler.cli.console import report_unexpected, terminal_safe
+from reconciler.sim.avi import AviSim, static_route
 
 TRACES = ("Traceback", "BrokenPipeError", "Exception ignored")
 
@@ -185,3 +185,27 @@ def test_the_ca_bundle_hint_only_where_a_ca_bundle_helps(snapshot, certificate):
     assert "give its CA bundle (--avi-ca-bundle" in untrusted.stdout
     assert "no TLS on that port: is it http:// rather than https://?" in wrong.stdout
     assert "CA bundle" not in wrong.stdout
+
+
+def test_text_from_the_controller_cannot_drive_the_terminal(world):
+    """A foreign route's label is quoted in the plan (shared prefix); from a hostile controller
+    it may carry escape sequences that clear the screen, retitle the window, return the
+    carriage over a line or reorder it (bidi). Printed, each control shows as its escape."""
+    hostile = "x\x1b]0;owned\x07\x1b[2J\r\u202eevil\x9b1A"
+    world.reviewed("10.0.1.0/24 192.168.0.1 w1")
+    shared = {"key": "clustername", "value": hostile}
+    world.avi.set_routes(
+        world.vrf_uuid,
+        [*world.static_routes(), static_route("other", "10.0.1.0/24", "10.9.9.9", labels=[shared])],
+    )
+    code, out, err = world.cli("plan", "--target", "reviewed")
+    assert code == 2, err
+    printed = out + err
+    assert "\\u001b]0;owned\\u0007\\u001b[2J\\r\\u202eevil\\u009b1A" in printed
+    assert not any(control in printed for control in ("\x1b", "\x07", "\r", "\u202e", "\x9b"))
+
+
+@pytest.mark.parametrize("colour", ["\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[0m"])
+def test_the_plan_colours_are_the_one_sequence_kept(colour):
+    assert terminal_safe(f"{colour}add\x1b[0m") == f"{colour}add\x1b[0m"
+    assert terminal_safe("\x1b[8mhidden") == "\\u001b[8mhidden"

@@ -17,6 +17,7 @@ import io
 import json
 import logging
 import os
+import re
 import sys
 import time
 import traceback
@@ -25,6 +26,13 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 OUR_LOGGER = "reconciler"
+# Terminal controls that text from outside (a route id or label from Avi, a message from a
+# server) could carry: C0 and C1 controls but line feed and tab, DEL, and the bidi overrides
+# that reorder what is shown. The colours of the plan (`report.py`) are the one sequence kept.
+_TERMINAL_CONTROL = re.compile(
+    r"\x1b\[(?:0|3[1-3])m|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+_PLAN_COLOURS = frozenset({"\x1b[0m", "\x1b[31m", "\x1b[32m", "\x1b[33m"})
 
 
 @dataclass
@@ -120,10 +128,19 @@ def logging_for(verbose: bool) -> Iterator[None]:
         ours.setLevel(previous)
 
 
+def terminal_safe(text: str) -> str:
+    """``text`` with every terminal control written as its escape (``\\u001b``), so nothing
+    printed can move the cursor, clear the screen, retitle the window or hide a line."""
+    return _TERMINAL_CONTROL.sub(
+        lambda found: found[0] if found[0] in _PLAN_COLOURS else json.dumps(found[0])[1:-1],
+        text,
+    )
+
+
 class _ReaderMayLeave(io.TextIOBase):
     """A standard stream whose reader may close it (`| head`): from then on what is written is
     dropped, and the file descriptor points at /dev/null, so the interpreter's own last flush
-    finds nothing to complain about."""
+    finds nothing to complain about. What is written is made terminal-safe on the way."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
@@ -132,7 +149,7 @@ class _ReaderMayLeave(io.TextIOBase):
     def write(self, text: str) -> int:
         if not self._gone:
             try:
-                self._stream.write(text)
+                self._stream.write(terminal_safe(text))
             except BrokenPipeError:
                 self._reader_left()
         return len(text)
