@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from helpers import (
     write_objects,
 )
 
-from reconciler.cli.console import report_unexpected, terminal_safe
+from reconciler.cli.console import guarded_streams, report_unexpected, terminal_safe
 from reconciler.sim.avi import AviSim, static_route
 
 TRACES = ("Traceback", "BrokenPipeError", "Exception ignored")
@@ -209,3 +210,10 @@ def test_text_from_the_controller_cannot_drive_the_terminal(world):
 def test_the_plan_colours_are_the_one_sequence_kept(colour):
     assert terminal_safe(f"{colour}add\x1b[0m") == f"{colour}add\x1b[0m"
     assert terminal_safe("\x1b[8mhidden") == "\\u001b[8mhidden"
+
+
+def test_only_the_progress_line_returns_the_carriage(capsys):
+    with guarded_streams():
+        print("\rreading nodes: 500", end="", file=sys.stderr)
+        print("shown\rhidden", file=sys.stderr)
+    assert capsys.readouterr().err == "\rreading nodes: 500shown\\rhidden\n"

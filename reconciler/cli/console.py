@@ -149,7 +149,10 @@ class _ReaderMayLeave(io.TextIOBase):
     def write(self, text: str) -> int:
         if not self._gone:
             try:
-                self._stream.write(terminal_safe(text))
+                # A write that starts with a carriage return is our progress line redrawing
+                # itself (ipam/kube.py); anywhere else one could hide what precedes it.
+                redraw = "\r" if text.startswith("\r") else ""
+                self._stream.write(redraw + terminal_safe(text.removeprefix(redraw)))
             except BrokenPipeError:
                 self._reader_left()
         return len(text)
