@@ -2,7 +2,8 @@
 
 `ipaddress` parses and prints in Python, a few microseconds a value, which a 10,000-route render
 pays several times per route. Here the plain forms (dotted quads, colon-separated hextets) are
-read and written with integer arithmetic; anything else (a zone id, an embedded IPv4 address, a
+read by the C library's `inet_pton` once a regular expression has admitted their shape, and
+written with integer arithmetic; anything else (a zone id, an embedded IPv4 address, a
 netmask instead of a length, a value with host bits, or anything malformed) goes to `ipaddress`
 itself, so every result and every error message is the one it gives.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
+import socket
 from typing import Final
 
 from reconciler.addresses import IPAddress, IPNetwork
@@ -31,9 +33,8 @@ _EMBEDS_V4 = (0, 0xFFFF)
 
 def parse_address(text: str) -> IPAddress:
     """`ipaddress.ip_address(text)`, ValueError included."""
-    quad = _DOTTED_QUAD.fullmatch(text)
-    if quad is not None:
-        return ipaddress.IPv4Address(_quad_int(quad.groups()))
+    if _DOTTED_QUAD.fullmatch(text):
+        return ipaddress.IPv4Address(_packed_int(socket.AF_INET, text))
     if _HEXTETS.fullmatch(text):
         value = _hextets_int(text)
         if value is not None:
@@ -45,8 +46,8 @@ def parse_network(text: str) -> IPNetwork:
     """`ipaddress.ip_network(text, strict=True)`, ValueError included."""
     cidr = _V4_CIDR.fullmatch(text)
     if cidr is not None:
-        *octets, length = cidr.groups()
-        start = _quad_int(octets)
+        address, _, length = text.partition("/")
+        start = _packed_int(socket.AF_INET, address)
         if not start & _host_mask(_V4_BITS, int(length)):
             return ipaddress.IPv4Network((start, int(length)))
     else:
@@ -74,9 +75,10 @@ def network_text(network: IPNetwork) -> str:
     return f"{address_text(network.network_address)}/{network.prefixlen}"
 
 
-def _quad_int(octets: tuple[str, ...] | list[str]) -> int:
-    a, b, c, d = octets
-    return int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d)
+def _packed_int(family: int, text: str) -> int:
+    """The value of a text whose shape a regular expression admitted: a dotted quad always
+    parses; hextets may still be malformed (a second `::`), which the caller checks."""
+    return int.from_bytes(socket.inet_pton(family, text), "big")
 
 
 def _host_mask(bits: int, length: int) -> int:
@@ -86,23 +88,10 @@ def _host_mask(bits: int, length: int) -> int:
 def _hextets_int(text: str) -> int | None:
     """The value of 8 hextets, or of fewer around one `::` standing for at least one zero
     hextet; None for anything else (which `ipaddress` then reads or refuses)."""
-    head, double_colon, tail = text.partition("::")
-    if double_colon:
-        if "::" in tail:
-            return None
-        high = head.split(":") if head else []
-        low = tail.split(":") if tail else []
-        missing = 8 - len(high) - len(low)
-        if missing < 1:
-            return None
-        hextets = [*high, *("0" * missing), *low]
-    else:
-        hextets = text.split(":")
-        if len(hextets) != 8:
-            return None
-    if not all(0 < len(hextet) <= 4 for hextet in hextets):
+    try:
+        return _packed_int(socket.AF_INET6, text)
+    except OSError:
         return None
-    return int("".join([hextet.rjust(4, "0") for hextet in hextets]), 16)
 
 
 @functools.lru_cache(maxsize=1 << 16)
