@@ -12,10 +12,11 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from reconciler.addresses import IPNetwork, never_a_next_hop, never_a_pod_network
 from reconciler.errors import InputError, brief
-from reconciler.prefixes import contains, prefix_key
+from reconciler.prefixes import PrefixKey, contains, prefix_key
 from reconciler.routes import BlockedRoute, Route
 
 POLICY_REASON = "route policy: "
@@ -27,6 +28,10 @@ class RoutePolicy:
     min_prefix_v4: int = 8
     min_prefix_v6: int = 32
     node_networks: tuple[IPNetwork, ...] = ()
+
+    @cached_property
+    def pool_keys(self) -> tuple[PrefixKey, ...]:
+        return tuple(prefix_key(pool) for pool in self.pod_pools)
 
     def with_cilium_pools(self, cilium_config: Mapping[str, str] | None) -> RoutePolicy:
         """Cluster-pool's own ranges, unless pools were configured explicitly."""
@@ -68,10 +73,17 @@ def violation(route: Route, policy: RoutePolicy) -> str | None:
     never = never_a_next_hop(route.next_hop)
     if never:
         return f"next hop {route.next_hop} {never}"
+    return configured_violation(route, policy)
+
+
+def configured_violation(route: Route, policy: RoutePolicy) -> str | None:
+    """What the settings refuse. Alone for the routes render computes: routes.py already made a
+    prefix or next hop that can never be right an error of its node, so none reaches here."""
+    prefix = route.prefix
     minimum = policy.min_prefix_v4 if prefix.version == 4 else policy.min_prefix_v6
     if prefix.prefixlen < minimum:
         return f"{prefix} is shorter than the minimum prefix length /{minimum}"
-    if policy.pod_pools and not _in_a_pool(prefix, policy.pod_pools):
+    if policy.pod_pools and not _in_a_pool(prefix, policy.pool_keys):
         return f"{prefix} lies outside the pod pools ({', '.join(map(str, policy.pod_pools))})"
     networks = [net for net in policy.node_networks if net.version == route.next_hop.version]
     if policy.node_networks and not any(route.next_hop in net for net in networks):
@@ -82,14 +94,20 @@ def violation(route: Route, policy: RoutePolicy) -> str | None:
     return None
 
 
-def _in_a_pool(prefix: IPNetwork, pools: Sequence[IPNetwork]) -> bool:
+def _in_a_pool(prefix: IPNetwork, pool_keys: Sequence[PrefixKey]) -> bool:
     key = prefix_key(prefix)
-    return any(contains(prefix_key(pool), key) for pool in pools)
+    return any(contains(pool, key) for pool in pool_keys)
 
 
 def blocked_reason(route: Route, policy: RoutePolicy) -> str | None:
     """The reason shown for a route the policy blocks, or None."""
     reason = violation(route, policy)
+    return f"{POLICY_REASON}{reason}" if reason else None
+
+
+def rendered_blocked_reason(route: Route, policy: RoutePolicy) -> str | None:
+    """`blocked_reason` for a route compute_routes built (see `configured_violation`)."""
+    reason = configured_violation(route, policy)
     return f"{POLICY_REASON}{reason}" if reason else None
 
 

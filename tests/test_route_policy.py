@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from functools import partial
 
 import pytest
 from helpers import cilium_config, cilium_node, init_repo, node, route, run_cli, write_objects
@@ -10,8 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reconciler.addresses import never_a_pod_network
-from reconciler.policy import RoutePolicy, violation
-from reconciler.routes import Route
+from reconciler.ipam.model import (
+    AddressOrigin,
+    ClusterIpam,
+    IpamMode,
+    NextHopCandidate,
+    NodeIpam,
+)
+from reconciler.policy import RoutePolicy, blocked_reason, rendered_blocked_reason, violation
+from reconciler.routes import Route, compute_routes
 
 POOLS = RoutePolicy(
     pod_pools=(ipaddress.ip_network("10.0.0.0/16"), ipaddress.ip_network("fd00:10::/104")),
@@ -230,3 +238,75 @@ def test_a_policy_block_keeps_the_committed_route_through_git(tmp_path, capsys, 
         in committed
     )
     assert "10.0.3.0/24" in committed and "10.96.0.0" not in committed
+
+
+# Addresses and prefixes near every range addresses.py refuses, and ordinary ones.
+NEAR_THE_EDGES = st.sampled_from(
+    [
+        "10.0.3.4",
+        "127.0.0.1",
+        "0.0.0.0",
+        "169.254.169.254",
+        "224.0.0.5",
+        "255.255.255.255",
+        "192.168.10.7",
+        "::",
+        "::1",
+        "fe80::1",
+        "ff02::1",
+        "::ffff:10.0.0.1",
+        "fd00:192:168:10::9",
+    ]
+)
+PREFIXES = st.sampled_from(
+    [
+        "10.0.1.0/24",
+        "10.0.0.0/8",
+        "127.0.0.0/24",
+        "0.0.0.0/0",
+        "224.0.0.0/24",
+        "169.254.0.0/16",
+        "fd00:10::/112",
+        "::/0",
+        "::ffff:0:0/96",
+        "fe80::/64",
+        "ff00::/8",
+        "2001:db8::/64",
+    ]
+)
+
+
+@given(
+    st.lists(
+        st.tuples(st.lists(NEAR_THE_EDGES, max_size=3), st.lists(PREFIXES, max_size=3)),
+        max_size=4,
+    ),
+    st.booleans(),
+)
+def test_render_checks_only_the_configured_policy_of_routes_that_can_be_right(nodes, networks):
+    """Render skips addresses.py's checks in the policy (routes.py made those node errors): for
+    every route it computes, the reason is the full check's."""
+    policy = POOLS if networks else RoutePolicy(pod_pools=POOLS.pod_pools)
+    ipam = ClusterIpam(
+        IpamMode.KUBERNETES_HOST_SCOPE,
+        (),
+        tuple(
+            NodeIpam(
+                f"node-{index}",
+                tuple(NextHopCandidate(a, "status.addresses", AddressOrigin.NODE) for a in ips),
+                tuple(cidrs),
+                "Node spec.podCIDRs",
+            )
+            for index, (ips, cidrs) in enumerate(nodes)
+        ),
+    )
+    computed = compute_routes(
+        ipam,
+        "c",
+        blocks=partial(rendered_blocked_reason, policy=policy),
+        node_networks=policy.node_networks,
+    )
+    for found in computed.routes:
+        assert blocked_reason(found, policy) is None
+    for blocked in computed.blocked:
+        assert blocked.reason == blocked_reason(blocked.route, policy)
