@@ -253,9 +253,7 @@ def _guard(
     if not settings.allow_mass_delete:
         deletions = sum(1 for change in changes if change.action == "delete")
         _refuse(empty_target_guard(target_routes, len(live.ours), plan.decommission))
-        _refuse(
-            max_delete_guard(deletions, len(live.ours), settings.max_delete, plan.decommission)
-        )
+        _refuse(max_delete_guard(deletions, len(live.ours), settings.max_delete, plan.decommission))
     if not settings.allow_mass_add:
         additions = sum(1 for change in changes if change.action == "add")
         _refuse(max_add_guard(additions, settings.max_add))

@@ -3,9 +3,10 @@
 `ipaddress` parses and prints in Python, a few microseconds a value, which a 10,000-route render
 pays several times per route. Here the plain forms (dotted quads, colon-separated hextets) are
 read by the C library's `inet_pton` once a regular expression has admitted their shape, and
-written with integer arithmetic; anything else (a zone id, an embedded IPv4 address, a
-netmask instead of a length, a value with host bits, or anything malformed) goes to `ipaddress`
-itself, so every result and every error message is the one it gives.
+written by `inet_ntop` (IPv6) or integer arithmetic (IPv4); anything else (a zone id, an
+embedded IPv4 address, a netmask instead of a length, a value with host bits, or anything
+malformed) goes to `ipaddress` itself, so every result and every error message is the one it
+gives.
 """
 
 from __future__ import annotations
@@ -96,21 +97,8 @@ def _hextets_int(text: str) -> int | None:
 
 @functools.lru_cache(maxsize=1 << 16)
 def _hextets_text(value: int) -> str:
-    """RFC 5952, as `ipaddress` writes it: lower case, no leading zeros, the first longest run
-    of two or more zero hextets as `::`. Remembered: a render writes each IPv6 prefix and next
-    hop into its route id, the manifest and the change list."""
-    digits = f"{value:032x}"
-    hextets = [digits[i : i + 4].lstrip("0") or "0" for i in range(0, 32, 4)]
-    best_start = best_length = run_start = run_length = 0
-    for index, hextet in enumerate(hextets):
-        if hextet != "0":
-            run_length = 0
-            continue
-        if not run_length:
-            run_start = index
-        run_length += 1
-        if run_length > best_length:
-            best_start, best_length = run_start, run_length
-    if best_length < 2:
-        return ":".join(hextets)
-    return ":".join(hextets[:best_start]) + "::" + ":".join(hextets[best_start + best_length :])
+    """RFC 5952, as `ipaddress` writes it (lower case, no leading zeros, the first longest run
+    of two or more zero hextets as `::`), which the C library's `inet_ntop` writes for every
+    address outside the two IPv4-embedding ranges. Remembered: a render writes each IPv6 prefix
+    and next hop into its route id, the manifest and the change list."""
+    return socket.inet_ntop(socket.AF_INET6, value.to_bytes(16, "big"))

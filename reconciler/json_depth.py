@@ -57,4 +57,3 @@ def parse_json(body: bytes | str) -> Any:
             return json.loads(data)
         except RecursionError:  # only if a caller is already deep in its own stack
             raise TooDeep("nests too deep to decode") from None
-

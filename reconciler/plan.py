@@ -181,9 +181,7 @@ def _wait_for_held_ids(
     route's own change is always written; a conflict (written only with --heal, together with
     it) when only --heal writes that; blocked when nothing rewrites it. Repeated until nothing
     moves, since a change held back can hold back the one waiting for its id."""
-    holders = {
-        lr.route.route_id: lr.route.prefix for lr in (*live.ours.values(), *live.duplicates)
-    }
+    holders = {lr.route.route_id: lr.route.prefix for lr in (*live.ours.values(), *live.duplicates)}
     blocked: list[BlockedRoute] = []
     while True:
         by_prefix = {change.prefix: change for change in changes}

@@ -285,8 +285,7 @@ HOSTILE_RECORDS = {
     "another cluster": '{"format":1,"cluster":"d","vrf":"global","pending":[]}',
     "an unknown key": '{"format":1,"cluster":"c","vrf":"global","pending":[],"x":1}',
     "a prefix with host bits": (
-        '{"format":1,"cluster":"c","vrf":"global","pending":'
-        '[{"prefix":"10.0.1.1/24","base":null}]}'
+        '{"format":1,"cluster":"c","vrf":"global","pending":[{"prefix":"10.0.1.1/24","base":null}]}'
     ),
     "a next hop of the other family": (
         '{"format":1,"cluster":"c","vrf":"global","pending":[{"prefix":"10.0.1.0/24",'

@@ -40,9 +40,7 @@ def test_a_merged_proposal_with_a_blocked_route_gets_a_failure_status_and_one_co
     assert code == 3, out
     (status,) = our_statuses(job, merged)
     assert status["state"] == "failure"
-    assert status["description"] == (
-        "not on Avi: blocked 1 (a foreign route or the route policy)"
-    )
+    assert status["description"] == ("not on Avi: blocked 1 (a foreign route or the route policy)")
     assert status["target_url"] == job.github.pulls[0]["html_url"]
     (comment,) = our_comments(job, 1)
     body = comment["body"]

@@ -70,9 +70,7 @@ def test_a_closed_pipe_ends_the_output_not_the_command(tmp_path, snapshot, argv,
 
 
 @pytest.mark.parametrize("verbose", [False, True])
-def test_an_unexpected_exception_is_one_line_and_its_traceback_only_with_verbose(
-    capsys, verbose
-):
+def test_an_unexpected_exception_is_one_line_and_its_traceback_only_with_verbose(capsys, verbose):
     """Every error a user can cause has its own message; whatever is left is a bug, and says
     so in one line (no error path of the tool raises one on purpose, so this calls the handler
     `main` uses)."""
@@ -92,8 +90,16 @@ def test_an_unexpected_exception_is_one_line_and_its_traceback_only_with_verbose
 def test_a_failed_run_says_its_error_once(tmp_path, snapshot):
     repo = init_repo(tmp_path / "repo")
     result = cli(
-        "run", "--cluster-name", "c", "--snapshot", snapshot, "--repo", repo.working_dir,
-        "--no-propose", "--metrics-file", str(tmp_path / "missing" / "metrics.prom"),
+        "run",
+        "--cluster-name",
+        "c",
+        "--snapshot",
+        snapshot,
+        "--repo",
+        repo.working_dir,
+        "--no-propose",
+        "--metrics-file",
+        str(tmp_path / "missing" / "metrics.prom"),
         capture_output=True,
     )
     assert result.returncode == 1
@@ -112,15 +118,31 @@ def test_json_log_mode_prints_only_json_lines(tmp_path):
         # a node's error, a warning logged by a module (the failed run reads the old metrics
         # file), results, then a failure that stops the run
         cli(
-            "run", "--cluster-name", "c", "--snapshot", snapshot, "--repo", repo.working_dir,
-            "--no-propose", "--log-format", "json", "--metrics-file", str(garbage),
-            "--pushgateway", "http://127.0.0.1:9",
+            "run",
+            "--cluster-name",
+            "c",
+            "--snapshot",
+            snapshot,
+            "--repo",
+            repo.working_dir,
+            "--no-propose",
+            "--log-format",
+            "json",
+            "--metrics-file",
+            str(garbage),
+            "--pushgateway",
+            "http://127.0.0.1:9",
             capture_output=True,
         ),
         # a configuration error, the format from the environment
         cli(
-            "run", "--cluster-name", "c", "--config", str(tmp_path / "missing.yaml"),
-            env={"ROUTE_RECONCILER_LOG_FORMAT": "json"}, capture_output=True,
+            "run",
+            "--cluster-name",
+            "c",
+            "--config",
+            str(tmp_path / "missing.yaml"),
+            env={"ROUTE_RECONCILER_LOG_FORMAT": "json"},
+            capture_output=True,
         ),
         # a usage error
         cli("run", "--log-format", "json", "--frobnicate", capture_output=True),

@@ -105,9 +105,7 @@ def drift_change(node: str = "w1", route_id: str = "c.10.0.1.0_24") -> Change:
 
 
 def decision(previous, drift, healed=False):
-    return decide(
-        previous, drift, cluster="c", vrf="global", reviewed_ref="main", healed=healed
-    )
+    return decide(previous, drift, cluster="c", vrf="global", reviewed_ref="main", healed=healed)
 
 
 def test_the_report_opens_updates_keeps_and_closes_from_the_previous_one():

@@ -54,8 +54,7 @@ def run(args: argparse.Namespace) -> int:
     branch = settings.proposal.plan.branch
     done = f"committed {result.commit[:12]} on" if result.commit else "already held by"
     print(
-        f"{result.path}: the teardown of {len(result.removed)} reviewed route(s) is {done} "
-        f"{branch}"
+        f"{result.path}: the teardown of {len(result.removed)} reviewed route(s) is {done} {branch}"
     )
     if result.proposal is not None:
         print(result.proposal.describe())

@@ -35,6 +35,7 @@ APPLIED_TAGS_REFSPEC = f"+refs/tags/{APPLIED_TAG_PREFIX}/*:refs/tags/{APPLIED_TA
 MAX_RECORD_RACES = 5
 NO_OBJECT = "0" * 40
 
+
 @dataclass(frozen=True)
 class StoredRecord:
     """A record as read, with the object its tag pointed at then: what the next record is

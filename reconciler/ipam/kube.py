@@ -225,6 +225,3 @@ class _NotFound(Exception):
 
 class _Expired(Exception):
     pass
-
-
-

@@ -124,7 +124,6 @@ def dig(obj: Any, *path: str) -> Any:
     return obj
 
 
-
 @dataclass
 class CidrsByNode:
     """CIDRs a CNI keeps in objects of its own (Calico blocks, OpenShift HostSubnets), grouped by
