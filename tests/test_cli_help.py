@@ -108,3 +108,12 @@ def test_a_command_reads_every_option_it_lists(job, command, extra):
     listed, read = read_by(command, job, *extra)
     assert listed - read == set()
     assert os.environ["AVI_PASSWORD"] not in repr(read)
+
+
+@pytest.mark.parametrize("parser", every_parser(), ids=lambda parser: parser.prog)
+def test_usage_shows_a_subcommand_as_required_only_when_it_is(parser):
+    """`sim avi` is served without an action: its usage must not ask for one."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            shown = action.metavar or ""
+            assert shown.startswith("[") != action.required, parser.format_usage()

@@ -99,7 +99,12 @@ def _person_action(
     stand_in: argparse.ArgumentParser, name: str, summary: str, description: str
 ) -> argparse.ArgumentParser:
     """What a person does to a running stand-in; without it the stand-in is served."""
-    actions = stand_in.add_subparsers(dest="action", metavar="ACTION")
+    actions = stand_in.add_subparsers(
+        dest="action",
+        metavar="[ACTION]",
+        title="actions",
+        description="optional: without one, the stand-in is served",
+    )
     return actions.add_parser(name, help=summary, description=description)
 
 
