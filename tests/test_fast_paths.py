@@ -9,7 +9,9 @@
   as the plain implementation did, and `held_routes` finds in a write's answer what
   classifying it whole found;
 - a write keeps nothing of the VRF it was made from, and the cycle collector's pause ends as it
-  began.
+  began;
+- a repository parses a manifest file once, however many commits hold it, and still checks it
+  against the cluster and VRF asked for and names the commit of a problem.
 """
 
 from __future__ import annotations
@@ -20,16 +22,27 @@ import json
 import socket
 from collections import UserList
 from collections.abc import Mapping
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import pytest
+from helpers import init_repo
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reconciler.collector import collector_paused
+from reconciler.errors import InputError
+from reconciler.gitstore import GitStore
 from reconciler.json_body import encoded, json_body
 from reconciler.json_depth import parse_json
+from reconciler.manifest import (
+    Manifest,
+    ManifestError,
+    manifest_path,
+    parse_manifest,
+    render_manifest,
+)
 from reconciler.ownership import LABEL_KEY, classify, held_routes, owner_label, to_avi
 from reconciler.plan import selected_changes, three_way_plan
 from reconciler.routes import Route, route_id
@@ -374,3 +387,48 @@ def test_the_collector_pause_ends_as_it_began_also_after_an_error():
         assert not gc.isenabled()  # a collector switched off by someone else stays off
     finally:
         gc.enable()
+
+
+# --- a manifest file is parsed once per repository ----------------------------------------------
+
+
+def commit_file(repo: Any, path: str, content: str) -> str:
+    target = Path(repo.working_dir) / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(content)
+    repo.index.add([path])
+    return str(repo.index.commit(f"write {path}").hexsha)
+
+
+def test_two_commits_holding_the_same_manifest_share_one_parse(tmp_path):
+    prefix = ipaddress.ip_network("10.0.1.0/24")
+    route = Route(prefix, ipaddress.ip_address("192.168.0.1"), "n1", route_id(CLUSTER, prefix))
+    text = render_manifest(
+        Manifest(CLUSTER, "global", "Default-Cloud", "cilium-cluster-pool", (route,))
+    )
+    repo = init_repo(tmp_path / "repo")
+    path = manifest_path(CLUSTER, "global")
+    first = commit_file(repo, path, text)
+    second = commit_file(repo, "README.md", "another change\n")
+    moved = text.replace("192.168.0.1", "192.168.0.2")
+    third = commit_file(repo, path, moved)
+    store = GitStore(repo.working_dir)
+    applied = store.manifest_at(first, CLUSTER, "global")
+    assert applied is not None and applied.routes == (route,)
+    assert store.manifest_at(second, CLUSTER, "global") is applied
+    reviewed = store.manifest_at(third, CLUSTER, "global")
+    assert reviewed == parse_manifest(moved.encode(), path)
+    moved_by_hand = commit_file(repo, manifest_path("other", "global"), text)  # the same blob
+    with pytest.raises(InputError, match="expected cluster 'other'"):
+        store.manifest_at(moved_by_hand, "other", "global")
+
+
+def test_an_unreadable_manifest_names_each_commit_it_is_read_at(tmp_path):
+    repo = init_repo(tmp_path / "repo")
+    path = manifest_path(CLUSTER, "global")
+    first = commit_file(repo, path, "spec: [\n")
+    second = commit_file(repo, "README.md", "another change\n")
+    store = GitStore(repo.working_dir)
+    for commit in (first, second):
+        with pytest.raises(ManifestError, match=rf"{path}@{commit[:12]}: line \d+: not valid"):
+            store.manifest_at(commit, CLUSTER, "global")

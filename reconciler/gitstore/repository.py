@@ -22,6 +22,9 @@ class Repository:
         if self.repo.bare:
             raise InputError(f"--repo {path}: a bare repository has no working tree to render into")
         self.root = Path(self.repo.working_tree_dir or path)
+        # Parsed manifests by git blob id: the applied and the reviewed commit usually hold the
+        # same file, and a 60,000-route manifest is worth parsing once (it is never mutated).
+        self._manifests: dict[str, Manifest] = {}
 
     def resolve(self, ref: str) -> str | None:
         try:
@@ -32,6 +35,10 @@ class Repository:
     def read(self, commit: str | None, path: str) -> bytes | None:
         """A file's bytes at a commit; None when it has none. A symbolic link anywhere on the
         path is refused: its content is where it points, not a manifest."""
+        blob = self._blob(commit, path)
+        return None if blob is None else bytes(blob.data_stream.read())
+
+    def _blob(self, commit: str | None, path: str) -> git.Blob | None:
         if commit is None:
             return None
         entry: git.Tree | git.Blob = self.repo.commit(commit).tree
@@ -48,18 +55,20 @@ class Repository:
                     f"{'/'.join(parts[: index + 1])}@{commit[:12]}: is a symbolic link; "
                     "refusing to follow it"
                 )
-        if not isinstance(entry, git.Blob):
-            return None
-        return bytes(entry.data_stream.read())
+        return entry if isinstance(entry, git.Blob) else None
 
     def manifest_at(self, commit: str | None, cluster: str, vrf: str) -> Manifest | None:
         """The validated manifest of a cluster and VRF at a commit; None when it has none. A
         manifest naming another cluster or VRF than its path is refused: it was moved by hand."""
         path = manifest_path(cluster, vrf)
-        content = self.read(commit, path)
-        if content is None:
+        blob = self._blob(commit, path)
+        if blob is None:
             return None
-        manifest = parse_manifest(content, f"{path}@{(commit or '')[:12]}")
+        manifest = self._manifests.get(blob.hexsha)
+        if manifest is None:
+            content = bytes(blob.data_stream.read())
+            manifest = parse_manifest(content, f"{path}@{(commit or '')[:12]}")
+            self._manifests[blob.hexsha] = manifest
         if (manifest.cluster, manifest.vrf) != (cluster, vrf):
             raise InputError(
                 f"{path}: metadata names cluster {manifest.cluster!r} vrf {manifest.vrf!r}, "
