@@ -269,9 +269,9 @@ def _send(avi: AviClient, vrf_uuid: str, write: VrfWrite) -> tuple[int, dict[str
     if write.put is not None:
         return 1, avi.put_vrf(vrf_uuid, write.put)
     stored: dict[str, Any] = {}
-    for op, entries in write.patches:
-        stored = {}  # drop the previous answer, a whole VRF, before reading the next
-        stored = avi.patch_vrf(vrf_uuid, op, entries)
+    for number, (op, entries) in enumerate(write.patches, start=1):
+        # Only the last answer is read: an earlier one, a whole VRF, is checked but not built.
+        stored = avi.patch_vrf(vrf_uuid, op, entries, unread=number < len(write.patches))
     return len(write.patches), stored
 
 

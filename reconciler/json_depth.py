@@ -5,6 +5,7 @@ walked later (a PUT sends a VRF back). Pure."""
 from __future__ import annotations
 
 import json
+import sys
 from array import array
 from itertools import accumulate
 from typing import Any, Final
@@ -18,6 +19,9 @@ MAX_JSON_DEPTH: Final = 100  # honest answers, annotations and records nest abou
 _DEPTH_STEPS: Final = bytes.maketrans(b"[]{}", b"\x01\xff\x01\xff")
 _NOT_STRUCTURE: Final = bytes(byte for byte in range(256) if byte not in b'[]{}"')
 _DECODER: Final = msgspec.json.Decoder()
+# Reads an object's keys and checks its values' syntax without building them (40x faster).
+_OBJECT_SKIMMER: Final = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_DIGITS_AS_ZEROS: Final = bytes.maketrans(b"123456789", b"000000000")
 
 
 def json_depth(body: bytes) -> int:
@@ -57,3 +61,21 @@ def parse_json(body: bytes | str) -> Any:
             return json.loads(data)
         except RecursionError:  # only if a caller is already deep in its own stack
             raise TooDeep("nests too deep to decode") from None
+
+
+def surely_an_object(body: bytes) -> bool:
+    """Whether ``parse_json(body)`` surely decodes to an object (a dict), found without building
+    it: for an answer nobody reads, whose decoding costs a fifth of a second for a whole VRF.
+    False means unsure (the caller decodes it and reports what it finds): text that is not
+    ASCII (msgspec skims over invalid UTF-8 it would refuse to decode), an integer too long for
+    Python to convert, too deep, or anything the skim refuses."""
+    if not body.isascii() or json_depth(body) > MAX_JSON_DEPTH:
+        return False
+    longest_integer = sys.get_int_max_str_digits()
+    if longest_integer and b"0" * (longest_integer + 1) in body.translate(_DIGITS_AS_ZEROS):
+        return False
+    try:
+        _OBJECT_SKIMMER.decode(body)
+    except msgspec.DecodeError:
+        return False
+    return True

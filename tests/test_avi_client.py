@@ -135,6 +135,18 @@ def test_patch_adds_and_deletes_routes(sim: AviSim, client: AviClient) -> None:
         client.patch_vrf(uuid, "remove", [route(2)])
 
 
+def test_an_unread_patch_answer_is_checked_not_decoded(sim: AviSim, client: AviClient) -> None:
+    uuid = client.find_vrf("global", "Default-Cloud")["uuid"]
+    assert client.patch_vrf(uuid, "add", [route(1), route(2)], unread=True) == {}
+    assert client.get_vrf(uuid)["static_routes"] == [route(1), route(2)]
+    sim.inject(200, method="PATCH", body="[]")
+    with pytest.raises(ApiError, match=r"PATCH VRF .*expected a JSON object, got list"):
+        client.patch_vrf(uuid, "delete", [route(1)], unread=True)
+    sim.inject(200, method="PATCH", body="<html>Gateway says no</html>")
+    with pytest.raises(ApiError, match=r"PATCH /api/vrfcontext/.*not JSON.*Gateway says no"):
+        client.patch_vrf(uuid, "delete", [route(1)], unread=True)
+
+
 def test_controller_validation_error_is_quoted(client: AviClient) -> None:
     uuid = client.find_vrf("global", "Default-Cloud")["uuid"]
     with pytest.raises(ApiError, match="HTTP 400: Unique constraints route_id has duplicated"):

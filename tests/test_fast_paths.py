@@ -1,7 +1,8 @@
 """The apply side's fast paths agree with the implementations they replaced, kept here as oracles.
 
 - `parse_json` (msgspec, json deciding whatever msgspec refuses) decodes what `json.loads` does
-  and refuses what it refuses;
+  and refuses what it refuses, and what `surely_an_object` passes without decoding it decodes
+  to an object;
 - `json_body` (orjson, json writing whatever orjson would write otherwise) writes the JSON that
   `json.dumps` writes, or refuses it as json does;
 - `classify` (the label compared on the entry as read, addresses read by the C library,
@@ -26,6 +27,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import msgspec
 import pytest
 from helpers import init_repo
 from hypothesis import HealthCheck, example, given, settings
@@ -35,7 +37,7 @@ from reconciler.collector import collector_paused
 from reconciler.errors import InputError
 from reconciler.gitstore import GitStore
 from reconciler.json_body import encoded, json_body
-from reconciler.json_depth import parse_json
+from reconciler.json_depth import MAX_JSON_DEPTH, json_depth, parse_json, surely_an_object
 from reconciler.manifest import (
     Manifest,
     ManifestError,
@@ -136,6 +138,30 @@ def decoded(decode: Any, data: bytes) -> tuple[str, Any]:
 @example(b'{"a": 1, "a": 2}')
 def test_parse_json_decodes_what_json_decodes(data):
     assert decoded(parse_json, data) == decoded(json.loads, data)
+
+
+@examples(800)
+@given(st.one_of(json_texts(), st.binary(max_size=40)))
+@example(b'{"n": ' + b"1" * 4300 + b"}")  # the most digits Python converts
+@example(b'{"n": ' + b"1" * 4301 + b"}")
+@example(b'{"n": -' + b"1" * 4301 + b".5}")
+@example(b'{"n": [NaN, 1e400, "\\ud800"]}')
+@example(b'{"n": "\xff"}')  # invalid UTF-8, which the skim passes over
+@example(b'{"n": "\xc3\xa9"}')
+@example(b'{"n": ' + b"[" * 99 + b"]" * 99 + b"}")
+@example(b'{"n": ' + b"[" * 100 + b"]" * 100 + b"}")
+@example(b'{"a": 1, "a": 2} ')
+@example(b"[{}]")
+def test_an_answer_surely_an_object_decodes_to_one(data):
+    """The check that spares decoding an unread answer: whatever it passes, parse_json decodes
+    to a dict; whatever it is unsure of is decoded as before, so the answer and the error are
+    the ones parse_json gives."""
+    if surely_an_object(data):
+        assert type(parse_json(data)) is dict
+    elif data.isascii() and decoded(msgspec.json.decode, data)[0] == "value":
+        # Unsure only of what msgspec cannot decode to an object, or too deep or long a value.
+        value = msgspec.json.decode(data)
+        assert type(value) is not dict or json_depth(data) > MAX_JSON_DEPTH or len(data) > 4300
 
 
 # --- live VRF entries of any shape ---------------------------------------------------------

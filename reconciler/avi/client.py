@@ -70,12 +70,15 @@ class AviClient:
             self._session.call("PUT", self._vrf_url(uuid), payload=body), f"PUT VRF {uuid}"
         )
 
-    def patch_vrf(self, uuid: str, op: str, static_routes: list[JsonObject]) -> JsonObject:
-        """Add, replace or delete routes without resending the rest of the VRF."""
+    def patch_vrf(
+        self, uuid: str, op: str, static_routes: list[JsonObject], *, unread: bool = False
+    ) -> JsonObject:
+        """Add, replace or delete routes without resending the rest of the VRF. ``unread``: the
+        caller does not read the VRF the controller answers with; then it may be ``{}``."""
         if op not in PATCH_OPERATIONS:
             raise ValueError(f"PATCH operation must be one of {PATCH_OPERATIONS}, got {op!r}")
         payload = {op: {"static_routes": static_routes}}
-        response = self._session.call("PATCH", self._vrf_url(uuid), payload=payload)
+        response = self._session.call("PATCH", self._vrf_url(uuid), payload=payload, unread=unread)
         return _expect_object(response, f"PATCH VRF {uuid}")
 
     def list_all(self, path: str, params: Mapping[str, str]) -> list[JsonObject]:

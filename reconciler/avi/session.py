@@ -23,6 +23,7 @@ from reconciler import http
 from reconciler.avi.settings import AviSettings
 from reconciler.errors import ApiError
 from reconciler.json_body import json_body
+from reconciler.json_depth import surely_an_object
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +70,11 @@ class AviSession:
         *,
         params: Mapping[str, Any] | None = None,
         payload: Any = None,
+        unread: bool = False,
     ) -> Any:
-        """One API call: lazy login, one re-login on 401/419 (nothing was done), decoded JSON."""
+        """One API call: lazy login, one re-login on 401/419 (nothing was done), decoded JSON.
+        ``unread``: nobody reads a successful answer, so one that is surely a JSON object is
+        only checked, and an empty object stands for it; any other is decoded as always."""
         label = f"{method} {urlsplit(url).path}"
         body = json_body(payload)
         if not self._logged_in:
@@ -82,6 +86,8 @@ class AviSession:
             )
             self._login()
             response = self._exchange(method, url, label, params, body, retryable=method == "GET")
+        if unread and 200 <= response.status_code < 300 and surely_an_object(response.content):
+            return {}
         return self._decode(method, label, response)
 
     def close(self) -> None:
