@@ -115,8 +115,8 @@ def three_way_plan(
 ) -> Plan:
     """`base` None means nothing was applied yet: then base is live, and every difference from
     Avi is shown as a git change for review. `decommission`: the target's teardown reason."""
-    live_routes = {prefix: live_route.route for prefix, live_route in live.ours.items()}
-    base_routes = live_routes if base is None else {route.prefix: route for route in base}
+    ours = live.ours
+    base_routes = None if base is None else {route.prefix: route for route in base}
     target_routes = {route.prefix: route for route in target}
     blocked_routes = list(blocked)
     blocked_prefixes = {entry.route.prefix for entry in blocked}
@@ -125,17 +125,18 @@ def three_way_plan(
         if prefix not in blocked_prefixes:
             blocked_routes.append(BlockedRoute(target_routes[prefix], reason))
             blocked_prefixes.add(prefix)
+    # Each prefix once, looked up as little as may be: an ip_network hashes in Python, and the
+    # sets are made from dicts, whose keys keep their hashes.
+    untargeted = set(ours).union(base_routes or ()).difference(target_routes)
     changes: list[Change] = []
-    for prefix in set(base_routes) | set(target_routes) | set(live_routes):
-        if prefix in blocked_prefixes:
+    for prefix, wanted in [*target_routes.items(), *dict.fromkeys(untargeted).items()]:
+        if blocked_prefixes and prefix in blocked_prefixes:
             continue
-        base_route, wanted, current = (
-            base_routes.get(prefix),
-            target_routes.get(prefix),
-            live_routes.get(prefix),
-        )
+        live_route = ours.get(prefix)
+        current = None if live_route is None else live_route.route
         if same_route(current, wanted):
             continue
+        base_route = current if base_routes is None else base_routes.get(prefix)
         node = (wanted or base_route or Route(prefix, prefix.network_address, "", "")).node
         before = (
             None
@@ -143,7 +144,7 @@ def three_way_plan(
             else Route(current.prefix, current.next_hop, node, current.route_id)
         )
         action: Action = "add" if current is None else "delete" if wanted is None else "update"
-        adopted = prefix in live.ours and live.ours[prefix].adopted and wanted is not None
+        adopted = live_route is not None and live_route.adopted and wanted is not None
         if same_route(base_route, wanted):
             changes.append(Change(action, prefix, "drift", before, wanted, adopted))
         else:
