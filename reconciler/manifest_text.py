@@ -10,13 +10,14 @@ space, a decommission reason) returns None, and the caller lets PyYAML write the
 the text is always the one `yamlio.dump` writes (tests/test_manifest_text.py compares them).
 
 A committed manifest is ours, so reading it starts by recognising it: its fixed lines are
-parsed, what the validating loader checks is checked, and it is written again; only
-byte-identical text is taken. Anything else returns None, for the validating loader to read and
-report.
+parsed, what the validating loader checks is checked, and each line is compared with the line
+`write` would write; only text `write` gives back byte for byte is taken. Anything else
+returns None, for the validating loader to read and report.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import Final
@@ -26,6 +27,7 @@ from reconciler.errors import InputError
 from reconciler.ip_text import address_text, network_text, parse_address
 from reconciler.ipam.model import IpamMode
 from reconciler.names import validate_cloud_name, validate_cluster_name, validate_vrf_name
+from reconciler.prefixes import PrefixKey, prefix_key
 from reconciler.routes import Route, parse_cidr, sort_routes
 
 API_VERSION: Final = "route-reconciler.io/v1alpha1"
@@ -62,35 +64,32 @@ def write(
 ) -> str | None:
     """HEADER and the manifest as `yamlio.dump` writes it; None when a scalar is not plainly
     safe (PyYAML then writes it)."""
-    metadata = (_flow_scalar(cluster), _flow_scalar(vrf), _flow_scalar(cloud))
-    if None in metadata or not _plain(ipam_mode):
+    metadata, mode = _metadata_line(cluster, vrf, cloud), f"  ipamMode: {ipam_mode}"
+    if metadata is None or not _plain(ipam_mode) or len(mode) > _WIDTH:
         return None
     lines = [
         *_FIXED_LINES,
-        "metadata: {{cluster: {}, vrf: {}, cloud: {}}}".format(*metadata),
+        metadata,
         "spec:",
-        f"  ipamMode: {ipam_mode}",
+        mode,
         _ROUTES if routes else _NO_ROUTES,
     ]
     for route in sort_routes(routes):
-        fields = (
-            _flow_scalar(route.route_id),
-            _address_scalar(network_text(route.prefix)),
-            _address_scalar(address_text(route.next_hop)),
-            _flow_scalar(route.node),
-        )
-        if None in fields:
+        line = _route_line(route)
+        if line is None:
             return None
-        lines.append("  - {{routeId: {}, prefix: {}, nextHop: {}, node: {}}}".format(*fields))
-    if any(len(line) > _WIDTH for line in lines):
-        return None
+        lines.append(line)
     lines.append("")
     return "\n".join(lines)
 
 
 def read(text: str) -> tuple[str, str, str, str, tuple[Route, ...]] | None:
     """(cluster, vrf, cloud, ipam mode, routes) of a canonical manifest without decommission
-    marker, exactly as the validating loader reads it; None for any other text."""
+    marker, exactly as the validating loader reads it; None for any other text.
+
+    Canonical means `write` gives this text back. That is checked line by line, without writing
+    the manifest again: the fixed lines, each route line as `write` writes its route, and the
+    routes in strictly ascending order (which is also what makes their prefixes unique)."""
     lines = text.split("\n")
     if tuple(lines[:3]) != _FIXED_LINES or len(lines) < 8 or lines[4] != "spec:":
         return None
@@ -105,38 +104,67 @@ def read(text: str) -> tuple[str, str, str, str, tuple[Route, ...]] | None:
     except InputError:
         return None
     route_lines = lines[7:-1]
-    if lines[6] != (_ROUTES if route_lines else _NO_ROUTES) or lines[-1]:
+    if (
+        _metadata_line(cluster, vrf, cloud) != lines[3]
+        or not _plain(mode.group(1))
+        or lines[6] != (_ROUTES if route_lines else _NO_ROUTES)
+        or lines[-1]
+    ):
         return None
-    routes = _routes(cluster, route_lines)
-    if routes is None or write(cluster, vrf, cloud, mode.group(1), routes) != text:
-        return None
-    return cluster, vrf, cloud, mode.group(1), routes
-
-
-def _routes(cluster: str, lines: list[str]) -> tuple[Route, ...] | None:
-    """The routes of these lines if each passes the validating loader's checks. Prefix texts
-    stand for their prefixes: the text is canonical once it is written back unchanged."""
     routes = []
-    prefixes: set[str] = set()
-    for line in lines:
-        match = _ROUTE_LINE.fullmatch(line)
-        if match is None:
+    previous: PrefixKey | None = None
+    for line in route_lines:
+        found = _route_of_line(cluster, line)
+        if found is None or (previous is not None and found[1] <= previous):
             return None
-        route_id, prefix_text, next_hop_text, node = (_unquoted(v) for v in match.groups())
-        try:
-            prefix, next_hop = parse_cidr(prefix_text), parse_address(next_hop_text)
-        except ValueError:
-            return None
-        address, _, length = prefix_text.partition("/")
-        if (
-            prefix.version != next_hop.version
-            or route_id != f"{cluster}.{address.replace(':', '-')}_{length}"
-            or prefix_text in prefixes
-        ):
-            return None
-        prefixes.add(prefix_text)
-        routes.append(Route(prefix, next_hop, node, route_id))
-    return tuple(routes)
+        routes.append(found[0])
+        previous = found[1]
+    return cluster, vrf, cloud, mode.group(1), tuple(routes)
+
+
+def _metadata_line(cluster: str, vrf: str, cloud: str) -> str | None:
+    scalars = (_flow_scalar(cluster), _flow_scalar(vrf), _flow_scalar(cloud))
+    if None in scalars:
+        return None
+    line = "metadata: {{cluster: {}, vrf: {}, cloud: {}}}".format(*scalars)
+    return line if len(line) <= _WIDTH else None
+
+
+def _route_line(route: Route) -> str | None:
+    """The route's line as `write` writes it; None when a scalar is not plainly safe or the line
+    would be longer than libyaml writes one."""
+    route_id, node = _flow_scalar(route.route_id), _flow_scalar(route.node)
+    if route_id is None or node is None:
+        return None
+    prefix = _address_scalar(network_text(route.prefix))
+    next_hop = _address_scalar(address_text(route.next_hop))
+    line = f"  - {{routeId: {route_id}, prefix: {prefix}, nextHop: {next_hop}, node: {node}}}"
+    return line if len(line) <= _WIDTH else None
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _route_of_line(cluster: str, line: str) -> tuple[Route, PrefixKey] | None:
+    """The route of a canonical route line and its sort key, if the line passes the validating
+    loader's checks. Remembered: apply reads the applied and the reviewed manifest, which
+    mostly share their lines."""
+    match = _ROUTE_LINE.fullmatch(line)
+    if match is None:
+        return None
+    route_id, prefix_text, next_hop_text, node = (_unquoted(v) for v in match.groups())
+    try:
+        prefix, next_hop = parse_cidr(prefix_text), parse_address(next_hop_text)
+    except ValueError:
+        return None
+    address, _, length = prefix_text.partition("/")
+    if (
+        prefix.version != next_hop.version
+        or route_id != f"{cluster}.{address.replace(':', '-')}_{length}"
+    ):
+        return None
+    route = Route(prefix, next_hop, node, route_id)
+    if _route_line(route) != line:
+        return None
+    return route, prefix_key(prefix)
 
 
 def _flow_scalar(value: str) -> str | None:

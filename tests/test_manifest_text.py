@@ -193,6 +193,7 @@ def test_reader_takes_only_what_the_validating_loader_reads_the_same(text):
     recognised = manifest_text.read(text)
     if recognised is not None:
         assert Manifest(*recognised) == expected
+        assert manifest_text.write(*recognised) == text
     if isinstance(expected, ManifestError):
         with pytest.raises(ManifestError) as raised:
             parse_manifest(text, "m.yaml")
