@@ -87,9 +87,9 @@ def test_an_unexpected_exception_is_one_line_and_its_traceback_only_with_verbose
     assert bool(rest) == verbose and ("Traceback" in err) == verbose
 
 
-def test_a_failed_run_says_its_error_once(tmp_path, snapshot):
-    repo = init_repo(tmp_path / "repo")
-    result = cli(
+def offline_run(snapshot, repo):
+    """`run` of a snapshot into a local repository, proposing nothing."""
+    return (
         "run",
         "--cluster-name",
         "c",
@@ -98,10 +98,13 @@ def test_a_failed_run_says_its_error_once(tmp_path, snapshot):
         "--repo",
         repo.working_dir,
         "--no-propose",
-        "--metrics-file",
-        str(tmp_path / "missing" / "metrics.prom"),
-        capture_output=True,
     )
+
+
+def test_a_failed_run_says_its_error_once(tmp_path, snapshot):
+    repo = init_repo(tmp_path / "repo")
+    metrics = str(tmp_path / "missing" / "metrics.prom")
+    result = cli(*offline_run(snapshot, repo), "--metrics-file", metrics, capture_output=True)
     assert result.returncode == 1
     output = result.stdout + result.stderr
     assert output.count("cannot write it (No such file or directory)") == 1, output
@@ -118,14 +121,7 @@ def test_json_log_mode_prints_only_json_lines(tmp_path):
         # a node's error, a warning logged by a module (the failed run reads the old metrics
         # file), results, then a failure that stops the run
         cli(
-            "run",
-            "--cluster-name",
-            "c",
-            "--snapshot",
-            snapshot,
-            "--repo",
-            repo.working_dir,
-            "--no-propose",
+            *offline_run(snapshot, repo),
             "--log-format",
             "json",
             "--metrics-file",
