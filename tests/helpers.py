@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -227,3 +228,10 @@ def github_settings(github: Any, **overrides: Any) -> Any:
         **overrides,
     }
     return GitHubSettings(**values)
+
+
+def as_started_from_a_terminal() -> None:
+    """A `preexec_fn` giving the child the SIGINT a terminal's Ctrl-C reaches. A test run as a
+    background job of a script hands its children an ignored SIGINT, which the stand-ins honour
+    by design (scripts stop them with SIGTERM); a test of Ctrl-C must not depend on that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from avi.sdk.avi_api import ApiSession
+from helpers import as_started_from_a_terminal
 
 from reconciler.sim.avi import AviSim, static_route
 
@@ -580,6 +581,7 @@ def test_standalone_serves_a_seed_until_interrupted(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        preexec_fn=as_started_from_a_terminal,
     )
     try:
         assert process.stdout is not None

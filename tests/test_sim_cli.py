@@ -20,7 +20,7 @@ from pathlib import Path
 import git
 import pytest
 import yaml
-from helpers import cilium_node, node, write_objects
+from helpers import as_started_from_a_terminal, cilium_node, node, write_objects
 from kubernetes import client, config
 
 from reconciler.avi.client import AviClient, AviSettings
@@ -50,6 +50,7 @@ def sim(tmp_path: Path, *args: str, stop: signal.Signals = signal.SIGTERM) -> It
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=as_started_from_a_terminal,
     )
     try:
         deadline = time.monotonic() + START_DEADLINE_SECONDS
