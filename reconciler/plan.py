@@ -129,7 +129,7 @@ def three_way_plan(
     # sets are made from dicts, whose keys keep their hashes.
     untargeted = set(ours).union(base_routes or ()).difference(target_routes)
     changes: list[Change] = []
-    for prefix, wanted in [*target_routes.items(), *dict.fromkeys(untargeted).items()]:
+    for prefix, wanted in [*target_routes.items(), *((prefix, None) for prefix in untargeted)]:
         if blocked_prefixes and prefix in blocked_prefixes:
             continue
         live_route = ours.get(prefix)

@@ -10,7 +10,7 @@ Pure.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -99,15 +99,14 @@ def _in_a_pool(prefix: IPNetwork, pool_keys: Sequence[PrefixKey]) -> bool:
     return any(contains(pool, key) for pool in pool_keys)
 
 
-def blocked_reason(route: Route, policy: RoutePolicy) -> str | None:
-    """The reason shown for a route the policy blocks, or None."""
-    reason = violation(route, policy)
-    return f"{POLICY_REASON}{reason}" if reason else None
-
-
-def rendered_blocked_reason(route: Route, policy: RoutePolicy) -> str | None:
-    """`blocked_reason` for a route compute_routes built (see `configured_violation`)."""
-    reason = configured_violation(route, policy)
+def blocked_reason(
+    route: Route,
+    policy: RoutePolicy,
+    check: Callable[[Route, RoutePolicy], str | None] = violation,
+) -> str | None:
+    """The reason shown for a route the policy blocks, or None. Render passes
+    `configured_violation` as `check` for the routes compute_routes built."""
+    reason = check(route, policy)
     return f"{POLICY_REASON}{reason}" if reason else None
 
 

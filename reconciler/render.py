@@ -25,7 +25,7 @@ from reconciler.guards import route_loss_guard
 from reconciler.ipam.read import ClusterRead, read_cluster
 from reconciler.ipam.source import ClusterSource
 from reconciler.manifest import Manifest, manifest_path, render_manifest
-from reconciler.policy import RoutePolicy, rendered_blocked_reason
+from reconciler.policy import RoutePolicy, blocked_reason, configured_violation
 from reconciler.routes import BlockedRoute, IpFamily, Route, RouteComputation, compute_routes
 
 COMMIT_DETAIL_LINES = 200
@@ -105,7 +105,7 @@ def render(source: ClusterSource, store: GitStore, settings: RenderSettings) -> 
         settings.cluster,
         settings.ip_family,
         committed_routes,
-        partial(rendered_blocked_reason, policy=policy),
+        partial(blocked_reason, policy=policy, check=configured_violation),
         node_networks=policy.node_networks,
     )
     manifest = Manifest(

@@ -18,7 +18,7 @@ from reconciler.ipam.model import (
     NextHopCandidate,
     NodeIpam,
 )
-from reconciler.policy import RoutePolicy, blocked_reason, rendered_blocked_reason, violation
+from reconciler.policy import RoutePolicy, blocked_reason, configured_violation, violation
 from reconciler.routes import Route, compute_routes
 
 POOLS = RoutePolicy(
@@ -303,7 +303,7 @@ def test_render_checks_only_the_configured_policy_of_routes_that_can_be_right(no
     computed = compute_routes(
         ipam,
         "c",
-        blocks=partial(rendered_blocked_reason, policy=policy),
+        blocks=partial(blocked_reason, policy=policy, check=configured_violation),
         node_networks=policy.node_networks,
     )
     for found in computed.routes:
